@@ -1,0 +1,22 @@
+/** Options a driver honours when it writes an object. */
+export interface PutOptions {
+  contentType?: string;
+  cacheControl?: string;
+}
+
+/**
+ * The one storage port the core talks to. Keys are `/`-separated and relative to the
+ * driver's root (a folder, or a bucket plus optional prefix). "Not found" is `null`.
+ */
+export interface Storage {
+  /** The object's bytes, or null when there is no such key. */
+  get(key: string): Promise<Uint8Array | null>;
+  /** SHA-256 (hex) of the object's bytes as recorded at write time, or null when absent or unknown. */
+  hash(key: string): Promise<string | null>;
+  /** Writes the whole object atomically: a reader sees the old bytes or the new, never a mix. */
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
+  /** Removes the key; removing a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  /** Every key that starts with `prefix`, sorted by code point. */
+  list(prefix: string): Promise<string[]>;
+}
