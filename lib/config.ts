@@ -1,0 +1,164 @@
+import { ConfigError } from "./errors.js";
+import { isKnownTimeZone } from "./posts/dates.js";
+import { checkNameSegment } from "./posts/names.js";
+import { stripXmlForbidden } from "./posts/text.js";
+import { loadYaml } from "./posts/yaml.js";
+
+export interface Person {
+  name: string;
+  email?: string;
+  url?: string;
+}
+
+export interface SiteConfig {
+  title: string;
+  description: string;
+  /** Scheme and host, no trailing slash: "https://example.com". */
+  url: string;
+  /** "" or a path starting with "/" and without a trailing slash. */
+  baseurl: string;
+  timezone: string;
+  lang: string;
+  author?: Person;
+  feeds: FeedsConfig;
+}
+
+export interface FeedsConfig {
+  /** Items per feed. */
+  limit: number;
+  /** Jekyll permalink pattern, already expanded from the built-in style names. */
+  permalink: string;
+  /** Display titles by category name. */
+  categories: Record<string, string>;
+  /** Display titles by tag name. */
+  tags: Record<string, string>;
+  /** Characters of the plain-text summary. */
+  summaryLength: number;
+}
+
+export const CONFIG_FILE = "_config.yml";
+
+// Jekyll's built-in permalink styles.
+const PERMALINK_STYLES: Record<string, string> = {
+  date: "/:categories/:year/:month/:day/:title:output_ext",
+  pretty: "/:categories/:year/:month/:day/:title/",
+  ordinal: "/:categories/:year/:y_day/:title:output_ext",
+  weekdate: "/:categories/:year/W:week/:short_day/:title:output_ext",
+  none: "/:categories/:title:output_ext",
+};
+
+/** Parses and validates `_config.yml`, reporting every problem at once, each naming its key. */
+export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
+  let raw: unknown;
+  try {
+    raw = loadYaml(stripXmlForbidden(text));
+  } catch (error) {
+    throw new ConfigError(file, [`not valid YAML: ${(error as Error).message}`]);
+  }
+  if (!isRecord(raw)) throw new ConfigError(file, ["must be a YAML mapping of keys to values"]);
+
+  const problems: string[] = [];
+  const str = (obj: Record<string, unknown>, key: string, path: string, required: boolean): string | undefined => {
+    const v = obj[key];
+    if (v === undefined || v === null || v === "") {
+      if (required) problems.push(`${path} is required`);
+      return undefined;
+    }
+    if (typeof v !== "string" && typeof v !== "number") {
+      problems.push(`${path} must be a string`);
+      return undefined;
+    }
+    return String(v).trim();
+  };
+
+  const title = str(raw, "title", "title", true) ?? "";
+  const description = str(raw, "description", "description", false) ?? "";
+  let url = str(raw, "url", "url", true) ?? "";
+  if (url) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("scheme");
+      if (parsed.pathname !== "/" || parsed.search || parsed.hash) {
+        problems.push(`url must be scheme and host only ("https://example.com"); put a path in baseurl`);
+      }
+      url = `${parsed.protocol}//${parsed.host}`;
+    } catch {
+      problems.push(`url must be an absolute http(s) URL such as "https://example.com", got "${url}"`);
+    }
+  }
+  let baseurl = str(raw, "baseurl", "baseurl", false) ?? "";
+  if (baseurl && !baseurl.startsWith("/")) problems.push(`baseurl must start with "/" (or be empty), got "${baseurl}"`);
+  baseurl = baseurl.replace(/\/+$/, "");
+  const timezone = str(raw, "timezone", "timezone", false) ?? "UTC";
+  if (!isKnownTimeZone(timezone)) {
+    problems.push(`timezone must be an IANA zone name such as "Asia/Shanghai", got "${timezone}"`);
+  }
+  const lang = str(raw, "lang", "lang", false) ?? "en";
+  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang)) {
+    problems.push(`lang must be a language tag such as "zh-CN", got "${lang}"`);
+  }
+
+  let author: Person | undefined;
+  const rawAuthor = raw.author;
+  if (typeof rawAuthor === "string" && rawAuthor.trim()) author = { name: rawAuthor.trim() };
+  else if (isRecord(rawAuthor)) {
+    const name = str(rawAuthor, "name", "author.name", true);
+    const email = str(rawAuthor, "email", "author.email", false);
+    const authorUrl = str(rawAuthor, "url", "author.url", false);
+    if (email && !EMAIL.test(email)) problems.push(`author.email must be an email address, got "${email}"`);
+    if (name) author = { name, ...(email ? { email } : {}), ...(authorUrl ? { url: authorUrl } : {}) };
+  } else if (rawAuthor !== undefined && rawAuthor !== null) {
+    problems.push("author must be a name or a mapping with name and optional email and url");
+  }
+
+  const rawFeeds = raw.feeds ?? {};
+  const feeds: FeedsConfig = { limit: 50, permalink: PERMALINK_STYLES.date!, categories: {}, tags: {}, summaryLength: 200 };
+  if (!isRecord(rawFeeds)) {
+    problems.push("feeds must be a mapping");
+  } else {
+    feeds.limit = positiveInt(rawFeeds.limit, "feeds.limit", 50, problems);
+    feeds.summaryLength = positiveInt(rawFeeds.summary_length, "feeds.summary_length", 200, problems);
+    const permalink = str(rawFeeds, "permalink", "feeds.permalink", false) ?? str(raw, "permalink", "permalink", false);
+    if (permalink) {
+      const expanded = PERMALINK_STYLES[permalink] ?? permalink;
+      if (!expanded.startsWith("/")) problems.push(`feeds.permalink must be a style name (${Object.keys(PERMALINK_STYLES).join(", ")}) or a pattern starting with "/", got "${permalink}"`);
+      feeds.permalink = expanded;
+    }
+    feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", problems);
+    feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", problems);
+  }
+
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return { title, description, url, baseurl, timezone, lang, ...(author ? { author } : {}), feeds };
+}
+
+const EMAIL = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
+
+function positiveInt(v: unknown, path: string, fallback: number, problems: string[]): number {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
+    problems.push(`${path} must be a whole number of at least 1, got ${JSON.stringify(v)}`);
+    return fallback;
+  }
+  return v;
+}
+
+function titleMap(v: unknown, path: string, problems: string[]): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isRecord(v)) {
+    problems.push(`${path} must map names to display titles`);
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [name, title] of Object.entries(v)) {
+    const bad = checkNameSegment(name);
+    if (bad) problems.push(`${path}.${name}: ${bad}`);
+    if (typeof title !== "string" || !title.trim()) problems.push(`${path}.${name} must be a non-empty display title`);
+    else out[name] = title.trim();
+  }
+  return out;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,45 @@
+import type { SiteConfig } from "../config.js";
+import { compareNewestFirst, isLive, type Post } from "../posts/post.js";
+import type { FeedDefinition } from "./model.js";
+
+export const SITE_FEED: FeedDefinition = { kind: "site", name: "", dir: "feeds" };
+
+export function categoryFeed(name: string): FeedDefinition {
+  return { kind: "category", name, dir: `feeds/${name}` };
+}
+
+export function tagFeed(name: string): FeedDefinition {
+  return { kind: "tag", name, dir: `feeds/tags/${name}` };
+}
+
+/** Every feed a post belongs in: the site's, one per category, one per tag. */
+export function feedsOf(post: Post): FeedDefinition[] {
+  return [SITE_FEED, ...post.categories.map(categoryFeed), ...post.tags.map(tagFeed)];
+}
+
+export interface ChosenFeed {
+  feed: FeedDefinition;
+  /** Newest first, at most `limit`. */
+  posts: Post[];
+  /** How many live posts the feed has in all. */
+  total: number;
+}
+
+/**
+ * Chooses the items of every feed: live posts only, newest first, at most the configured number.
+ * The site feed is always present; a category or tag feed exists while it has a live post.
+ * Ordered by folder, so output order never depends on input order.
+ */
+export function chooseFeeds(posts: Iterable<Post>, config: SiteConfig, now: Date): ChosenFeed[] {
+  const live = [...posts].filter((p) => isLive(p, now)).sort(compareNewestFirst);
+  const byDir = new Map<string, ChosenFeed>([[SITE_FEED.dir, { feed: SITE_FEED, posts: [], total: 0 }]]);
+  for (const post of live) {
+    for (const feed of feedsOf(post)) {
+      let chosen = byDir.get(feed.dir);
+      if (!chosen) byDir.set(feed.dir, (chosen = { feed, posts: [], total: 0 }));
+      chosen.total++;
+      if (chosen.posts.length < config.feeds.limit) chosen.posts.push(post);
+    }
+  }
+  return [...byDir.values()].sort((a, b) => (a.feed.dir < b.feed.dir ? -1 : a.feed.dir > b.feed.dir ? 1 : 0));
+}

@@ -1,0 +1,59 @@
+import type { SiteConfig } from "../config.js";
+import type { Post } from "../posts/post.js";
+import { renderBody } from "./render-body.js";
+import { FEED_FILES, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
+
+/** Display title of a category or tag: the configured one, else its name. */
+export function displayTitle(feed: FeedDefinition, config: SiteConfig): string {
+  if (feed.kind === "category") return config.feeds.categories[feed.name] ?? feed.name;
+  if (feed.kind === "tag") return `#${config.feeds.tags[feed.name] ?? feed.name}`;
+  return config.title;
+}
+
+/** Absolute URL of a storage key under the site's feed base, each segment percent-encoded. */
+export function publicUrl(key: string, config: SiteConfig): string {
+  return `${config.url}${config.baseurl}/${key.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** Builds the item shown for a post in every feed; this is where the costly body rendering happens. */
+export function toFeedItem(post: Post, config: SiteConfig): FeedItem {
+  const { html, summary } = renderBody(post, config.feeds.summaryLength);
+  const categories: FeedItem["categories"] = [];
+  const seen = new Set<string>();
+  const add = (term: string, label: string) => {
+    if (seen.has(label)) return;
+    seen.add(label);
+    categories.push({ term, label });
+  };
+  for (const c of post.categories) add(c, config.feeds.categories[c] ?? c);
+  for (const t of post.tags) add(t, config.feeds.tags[t] ?? t);
+  return {
+    id: post.id,
+    url: post.url,
+    title: post.title,
+    published: post.date,
+    updated: post.updated ?? post.date,
+    summary,
+    html,
+    categories,
+    ...(post.author ? { author: post.author } : {}),
+  };
+}
+
+/** The document one feed renders from. `items` are newest first. */
+export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: SiteConfig): FeedDocument {
+  const link = (file: keyof typeof FEED_FILES) => publicUrl(`${feed.dir}/${FEED_FILES[file].name}`, config);
+  const newest = items.reduce((max, i) => Math.max(max, i.updated.getTime()), 0);
+  return {
+    title: feed.kind === "site" ? config.title : `${config.title} - ${displayTitle(feed, config)}`,
+    description: config.description,
+    homeUrl: `${config.url}${config.baseurl}/`,
+    links: { rss: link("rss"), atom: link("atom"), json: link("json") },
+    language: config.lang,
+    timeZone: config.timezone,
+    // An empty feed has no newest item; the epoch keeps the output independent of the clock.
+    updated: new Date(newest),
+    author: config.author ?? { name: config.title },
+    items,
+  };
+}

@@ -1,0 +1,48 @@
+import type { Person } from "../config.js";
+
+/** One entry as every format shows it; built once per post and shared by all its feeds. */
+export interface FeedItem {
+  id: string;
+  url: string;
+  title: string;
+  published: Date;
+  /** Last change; equals `published` unless the post says otherwise. */
+  updated: Date;
+  /** Plain text. */
+  summary: string;
+  /** Sanitised HTML with absolute URLs. */
+  html: string;
+  categories: { term: string; label: string }[];
+  author?: Person;
+}
+
+/** Which feed: the whole site, one category, or one tag. */
+export interface FeedDefinition {
+  kind: "site" | "category" | "tag";
+  /** Category or tag name; "" for the site feed. */
+  name: string;
+  /** Storage folder of the feed's three files: "feeds", "feeds/<category>", "feeds/tags/<tag>". */
+  dir: string;
+}
+
+/** Everything a renderer needs; renderers are pure functions of this. */
+export interface FeedDocument {
+  title: string;
+  description: string;
+  homeUrl: string;
+  links: { rss: string; atom: string; json: string };
+  language: string;
+  timeZone: string;
+  /** The newest item's last change, never the build time, so unchanged content gives identical bytes. */
+  updated: Date;
+  author: Person;
+  items: FeedItem[];
+}
+
+export const FEED_FILES = {
+  rss: { name: "rss.xml", contentType: "application/rss+xml; charset=utf-8" },
+  atom: { name: "atom.xml", contentType: "application/atom+xml; charset=utf-8" },
+  json: { name: "feed.json", contentType: "application/feed+json; charset=utf-8" },
+} as const;
+
+export const OPML_FILE = { key: "feeds/index.opml", contentType: "text/x-opml; charset=utf-8" } as const;

@@ -1,0 +1,121 @@
+import { Parser } from "htmlparser2";
+import MarkdownIt from "markdown-it";
+import sanitizeHtml from "sanitize-html";
+import type { Post } from "../posts/post.js";
+import { stripXmlForbidden, truncateGraphemes } from "../posts/text.js";
+
+// Inline HTML passes through, as kramdown treats it; the sanitizer below decides what survives.
+const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false });
+
+const URL_ATTRIBUTES = ["href", "src", "poster", "cite", "longdesc"] as const;
+
+/** The post body as safe HTML with absolute URLs, and a plain-text summary. */
+export interface RenderedBody {
+  html: string;
+  summary: string;
+}
+
+/**
+ * Renders a post body for feeds: Markdown to HTML, then sanitised (no scripts, event handlers or
+ * `javascript:` URLs) with every relative and protocol-relative URL made absolute, because a feed
+ * reader has no page to resolve them against.
+ */
+export function renderBody(post: Post, summaryLength: number): RenderedBody {
+  // Stripped here rather than at parse time: only posts that enter a feed pay for the scan.
+  const body = stripXmlForbidden(post.body);
+  const raw = post.format === "markdown" ? markdown.render(body) : body;
+  const html = sanitizeHtml(raw, sanitizeOptions(post.url)).trim();
+  const summarySource = post.description ?? html;
+  return { html, summary: truncateGraphemes(htmlToText(summarySource), summaryLength) };
+}
+
+function sanitizeOptions(baseUrl: string): sanitizeHtml.IOptions {
+  return {
+    allowedTags: [
+      ...sanitizeHtml.defaults.allowedTags,
+      "img", "picture", "source", "figure", "figcaption", "video", "audio", "track", "del", "ins", "s", "u",
+    ],
+    allowedAttributes: {
+      a: ["href", "title", "name"],
+      img: ["src", "srcset", "sizes", "alt", "title", "width", "height"],
+      source: ["src", "srcset", "sizes", "type", "media"],
+      video: ["src", "poster", "controls", "width", "height", "loop", "muted"],
+      audio: ["src", "controls", "loop", "muted"],
+      track: ["src", "kind", "srclang", "label"],
+      blockquote: ["cite"],
+      q: ["cite"],
+      del: ["cite", "datetime"],
+      ins: ["cite", "datetime"],
+      td: ["colspan", "rowspan", "align"],
+      th: ["colspan", "rowspan", "align", "scope"],
+      ol: ["start", "type", "reversed"],
+      "*": ["lang", "dir"],
+    },
+    allowedSchemes: ["http", "https", "mailto", "tel"],
+    allowedSchemesByTag: { img: ["http", "https", "data"] },
+    allowProtocolRelative: true,
+    transformTags: {
+      "*": (tagName, attribs) => ({ tagName, attribs: absolutizeAttributes(attribs, baseUrl) }),
+    },
+  };
+}
+
+function absolutizeAttributes(attribs: sanitizeHtml.Attributes, baseUrl: string): sanitizeHtml.Attributes {
+  const out = { ...attribs };
+  for (const name of URL_ATTRIBUTES) {
+    const value = out[name];
+    if (value !== undefined) out[name] = absolutize(value, baseUrl);
+  }
+  if (out.srcset !== undefined) {
+    out.srcset = out.srcset
+      .split(/,\s+/)
+      .map((candidate) => {
+        const [url = "", ...descriptors] = candidate.trim().split(/\s+/);
+        return [absolutize(url, baseUrl), ...descriptors].join(" ");
+      })
+      .join(", ");
+  }
+  return out;
+}
+
+/** Resolves `url` against the post's own URL; protocol-relative URLs become https. */
+export function absolutize(url: string, baseUrl: string): string {
+  const trimmed = url.trim();
+  // Fragment-only and scheme-carrying URLs are left for the sanitizer's scheme rules.
+  if (trimmed.startsWith("#") || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(trimmed)) return trimmed;
+  try {
+    const resolved = new URL(trimmed.startsWith("//") ? `https:${trimmed}` : trimmed, baseUrl);
+    return resolved.href;
+  } catch {
+    return trimmed;
+  }
+}
+
+const BLOCK = new Set([
+  "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "td", "th",
+  "table", "figure", "figcaption", "section", "article", "header", "footer", "hr", "dd", "dt",
+]);
+
+/** Plain text of an HTML fragment: entities decoded, block boundaries become spaces, whitespace folded. */
+export function htmlToText(html: string): string {
+  const parts: string[] = [];
+  let skip = 0;
+  const parser = new Parser(
+    {
+      onopentagname(name) {
+        if (name === "script" || name === "style") skip++;
+        if (BLOCK.has(name)) parts.push(" ");
+      },
+      onclosetag(name) {
+        if (name === "script" || name === "style") skip--;
+        if (BLOCK.has(name)) parts.push(" ");
+      },
+      ontext(text) {
+        if (skip === 0) parts.push(text);
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  return parts.join("").replace(/\s+/g, " ").trim();
+}

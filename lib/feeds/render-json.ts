@@ -1,0 +1,32 @@
+import { formatRfc3339 } from "../posts/dates.js";
+import type { FeedDocument } from "./model.js";
+
+/**
+ * JSON Feed 1.1. Written here rather than by the `feed` package, whose JSON output is version 1.0
+ * (single `author`, UTC dates); the format is plain data, so an object literal says it exactly.
+ */
+export function renderJsonFeed(doc: FeedDocument): string {
+  const tz = doc.timeZone;
+  const authorOf = (p: FeedDocument["author"]) => ({ name: p.name, ...(p.url ? { url: p.url } : {}) });
+  const feed = {
+    version: "https://jsonfeed.org/version/1.1",
+    title: doc.title,
+    home_page_url: doc.homeUrl,
+    feed_url: doc.links.json,
+    ...(doc.description ? { description: doc.description } : {}),
+    language: doc.language,
+    authors: [authorOf(doc.author)],
+    items: doc.items.map((item) => ({
+      id: item.id,
+      url: item.url,
+      title: item.title,
+      content_html: item.html,
+      summary: item.summary,
+      date_published: formatRfc3339(item.published, tz),
+      ...(item.updated.getTime() !== item.published.getTime() ? { date_modified: formatRfc3339(item.updated, tz) } : {}),
+      ...(item.author ? { authors: [authorOf(item.author)] } : {}),
+      ...(item.categories.length ? { tags: item.categories.map((c) => c.label) } : {}),
+    })),
+  };
+  return `${JSON.stringify(feed, null, 2)}\n`;
+}

@@ -1,0 +1,42 @@
+import { Feed, type Extension } from "feed";
+import { escapeHtml } from "../posts/text.js";
+import type { FeedDocument } from "./model.js";
+import { zonedDate } from "./zoned-date.js";
+
+/** RSS 2.0 with content:encoded, dc:creator and an atom:link to itself. Pure. */
+export function renderRss(doc: FeedDocument): string {
+  const tz = doc.timeZone;
+  const feed = new Feed({
+    title: doc.title,
+    description: doc.description || doc.title,
+    id: doc.links.atom,
+    link: doc.homeUrl,
+    language: doc.language,
+    updated: zonedDate(doc.updated, tz),
+    generator: "feedpub",
+    feedLinks: { rss: doc.links.rss },
+  });
+  for (const item of doc.items) {
+    const extensions: Extension[] = [
+      // As a text node rather than the package's CDATA section: its CDATA writer splits only
+      // the first "]]>" of a string, so a title holding two would end the section early.
+      { name: "title", objects: { _text: item.title } },
+    ];
+    // RSS <author> must hold an email address; a bare name belongs in dc:creator.
+    if (item.author) extensions.push({ name: "dc:creator", objects: { _text: item.author.name } });
+    feed.addItem({
+      title: item.title,
+      id: item.id,
+      link: item.url,
+      date: zonedDate(item.updated, tz),
+      published: zonedDate(item.published, tz),
+      // RSS descriptions are HTML; the summary is plain text, so it is escaped once.
+      description: escapeHtml(item.summary),
+      content: item.html,
+      category: item.categories.map((c) => ({ name: c.label })),
+      ...(item.author?.email ? { author: [{ name: item.author.name, email: item.author.email }] } : {}),
+      extensions,
+    });
+  }
+  return `${feed.rss2()}\n`;
+}

@@ -1,0 +1,78 @@
+import { formatInTimeZone, fromZonedTime } from "date-fns-tz";
+
+// Every form Jekyll sites write: "2022-05-20 00:01:40 +0800", "+08:00", "Z", "T"-separated,
+// fractional seconds, no offset, or a date alone.
+const DATE_FORM =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz]|(?:UTC|GMT))|([+-])(\d{2}):?(\d{2})?)?$/;
+
+/** Why a date string was not understood; the caller adds the file and field. */
+export class DateFormatError extends Error {
+  override readonly name = "DateFormatError";
+}
+
+/**
+ * Turns a front-matter date into an exact instant. A date with an offset keeps its instant;
+ * a date without one is wall-clock time in `timeZone` (DST-correct), as Jekyll means it.
+ */
+export function parseDate(value: string, timeZone: string): Date {
+  const m = DATE_FORM.exec(value.trim());
+  if (!m) {
+    throw new DateFormatError(
+      `"${value}" is not a date; use a form like "2022-05-20 00:01:40 +0800" or "2022-05-20"`,
+    );
+  }
+  const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", zulu, sign, oh, om = "00"] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  const ms = Number(frac.slice(0, 3).padEnd(3, "0"));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) {
+    throw new DateFormatError(`"${value}" is not a real calendar date or time`);
+  }
+  if (zulu !== undefined || sign !== undefined) {
+    const offsetMinutes = sign === undefined ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om));
+    if (Math.abs(offsetMinutes) > 18 * 60) throw new DateFormatError(`"${value}" has an offset beyond ±18:00`);
+    return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000);
+  }
+  const wall = `${y}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${String(ms).padStart(3, "0")}`;
+  return fromZonedTime(wall, timeZone);
+}
+
+/** RFC 822 date as RSS wants it, in the site's zone with a numeric offset: "Fri, 20 May 2022 00:01:40 +0800". */
+export function formatRfc822(date: Date, timeZone: string): string {
+  return formatInTimeZone(date, timeZone, "EEE, dd MMM yyyy HH:mm:ss xx");
+}
+
+/** RFC 3339 date in the site's zone with a numeric offset, never "Z": "2022-05-20T00:01:40+08:00". */
+export function formatRfc3339(date: Date, timeZone: string): string {
+  return formatInTimeZone(date, timeZone, "yyyy-MM-dd'T'HH:mm:ssxxx");
+}
+
+/** Calendar parts of an instant as seen in the site's zone, for permalinks. */
+export function zonedParts(date: Date, timeZone: string) {
+  const [year, month, day, hour, minute, second, yday] = formatInTimeZone(
+    date,
+    timeZone,
+    "yyyy MM dd HH mm ss DDD",
+    { useAdditionalDayOfYearTokens: true },
+  ).split(" ") as [string, string, string, string, string, string, string];
+  return { year, month, day, hour, minute, second, yday };
+}
+
+/** True when `timeZone` is an IANA zone name the runtime knows. */
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}

@@ -1,0 +1,140 @@
+import type { Person, SiteConfig } from "../config.js";
+import { PostError } from "../errors.js";
+import { DateFormatError, parseDate } from "./dates.js";
+import { parseFrontMatter } from "./front-matter.js";
+import { checkNameSegment, parseNameList } from "./names.js";
+import { postUrl } from "./permalink.js";
+import { postId } from "./post-id.js";
+import type { Post } from "./post.js";
+
+/** File endings read as posts, and how their bodies are rendered. */
+const FORMATS: Record<string, Post["format"]> = {
+  md: "markdown",
+  markdown: "markdown",
+  mkd: "markdown",
+  mkdn: "markdown",
+  html: "html",
+  htm: "html",
+};
+
+/** True when `key` names a file the publisher reads as a post (not `_config.yml`, not hidden). */
+export function isPostKey(key: string): boolean {
+  const parts = key.split("/");
+  if (parts.some((p) => p.startsWith("_") || p.startsWith("."))) return false;
+  return extensionOf(key) in FORMATS;
+}
+
+/**
+ * Reads one post's front matter into a Post. Throws PostError naming the file and the problem.
+ * Only cheap work happens here; the body is rendered later, for posts that enter a feed.
+ */
+export function parsePost(key: string, text: string, config: SiteConfig): Post {
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new PostError(key, reason, cause === undefined ? undefined : { cause });
+  };
+  const format = FORMATS[extensionOf(key)] ?? fail(`not a post: the file must end in .md, .markdown or .html`);
+
+  let data: Record<string, unknown>;
+  let body: string;
+  try {
+    ({ data, body } = parseFrontMatter(text));
+  } catch (error) {
+    return fail((error as Error).message, error);
+  }
+
+  const text_ = (field: string): string | undefined => {
+    const v = data[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v).trim() || undefined;
+    return fail(`${field} must be text, found ${Array.isArray(v) ? "a list" : "a mapping"}`);
+  };
+  const date_ = (field: string): Date | undefined => {
+    const v = text_(field);
+    if (v === undefined) return undefined;
+    try {
+      return parseDate(v, config.timezone);
+    } catch (error) {
+      if (error instanceof DateFormatError) return fail(`${field}: ${error.message}`);
+      throw error;
+    }
+  };
+  const names_ = (...fields: string[]): string[] => {
+    const names: string[] = [];
+    for (const field of fields) {
+      try {
+        names.push(...parseNameList(data[field], field));
+      } catch (error) {
+        fail((error as Error).message);
+      }
+    }
+    for (const name of names) {
+      const bad = checkNameSegment(name);
+      if (bad) fail(`${fields[0]}: ${bad}`);
+    }
+    return [...new Set(names)];
+  };
+
+  const title = text_("title") ?? fail("title is missing: every post needs a title");
+  const fileName = key.slice(key.lastIndexOf("/") + 1);
+  const stem = fileName.slice(0, fileName.lastIndexOf("."));
+  const datePrefix = /^(\d{4}-\d{2}-\d{2})-/.exec(stem);
+  const date =
+    date_("date") ??
+    (datePrefix ? parseFileDate(datePrefix[1]!, config.timezone) : undefined) ??
+    fail('date is missing: add "date:" to the front matter or start the file name with YYYY-MM-DD-');
+  const updated = date_("last_modified_at") ?? date_("updated");
+  const categories = names_("categories", "category");
+  if (categories.includes("tags")) fail('categories: "tags" cannot be a category name: feeds/tags/ holds the tag feeds');
+  const tags = names_("tags", "tag");
+  const slug = text_("slug") ?? (datePrefix ? stem.slice(datePrefix[0].length) : stem);
+  const permalink = text_("permalink");
+  const published = data.published;
+  if (published !== undefined && typeof published !== "boolean") fail("published must be true or false");
+
+  const post: Post = {
+    key,
+    id: postId(config.url, key, text_("id") ?? text_("guid")),
+    url: postUrl({ slug, categories, date, ...(permalink ? { permalink } : {}) }, config),
+    title,
+    date,
+    categories,
+    tags,
+    draft: published === false,
+    body,
+    format,
+  };
+  if (updated && updated.getTime() > date.getTime()) post.updated = updated;
+  const author = parseAuthor(data.author, fail);
+  if (author) post.author = author;
+  const description = text_("description") ?? text_("excerpt");
+  if (description) post.description = description;
+  return post;
+}
+
+function parseFileDate(day: string, timeZone: string): Date | undefined {
+  try {
+    return parseDate(day, timeZone);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseAuthor(v: unknown, fail: (reason: string) => never): Person | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v === "string") return { name: v.trim() };
+  if (typeof v === "object" && !Array.isArray(v)) {
+    const { name, email, url, uri } = v as Record<string, unknown>;
+    if (typeof name !== "string" || !name.trim()) return fail("author.name is missing");
+    const person: Person = { name: name.trim() };
+    if (typeof email === "string" && email.trim()) person.email = email.trim();
+    const link = typeof url === "string" ? url : typeof uri === "string" ? uri : undefined;
+    if (link) person.url = link.trim();
+    return person;
+  }
+  return fail("author must be a name or a mapping with name, email and url");
+}
+
+function extensionOf(key: string): string {
+  const dot = key.lastIndexOf(".");
+  return dot === -1 || dot < key.lastIndexOf("/") ? "" : key.slice(dot + 1).toLowerCase();
+}

@@ -1,0 +1,62 @@
+import type { SiteConfig } from "../config.js";
+import { zonedParts } from "./dates.js";
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
+
+export interface PermalinkInput {
+  /** Slug from the file name, without the date prefix and extension. */
+  slug: string;
+  categories: string[];
+  date: Date;
+  /** Front-matter `permalink`, if any. */
+  permalink?: string;
+}
+
+/** The absolute URL of a post, as Jekyll would publish it: site url + baseurl + permalink. */
+export function postUrl(input: PermalinkInput, config: SiteConfig): string {
+  const base = `${config.url}${config.baseurl}`;
+  if (input.permalink) {
+    if (/^https?:\/\//i.test(input.permalink)) return new URL(input.permalink).href;
+    const path = input.permalink.startsWith("/") ? input.permalink : `/${input.permalink}`;
+    return base + encodeURI(decodeURISafe(path));
+  }
+  const p = zonedParts(input.date, config.timezone);
+  const values: Record<string, string> = {
+    categories: input.categories.map(encodeURIComponent).join("/"),
+    year: p.year,
+    month: p.month,
+    day: p.day,
+    i_month: String(Number(p.month)),
+    i_day: String(Number(p.day)),
+    short_year: p.year.slice(2),
+    hour: p.hour,
+    minute: p.minute,
+    second: p.second,
+    y_day: p.yday,
+    short_day: DAYS[new Date(Date.UTC(+p.year, +p.month - 1, +p.day)).getUTCDay()]!,
+    week: isoWeek(+p.year, +p.month, +p.day),
+    title: encodeURIComponent(input.slug),
+    slug: encodeURIComponent(input.slug),
+    output_ext: ".html",
+  };
+  const path = config.feeds.permalink
+    .replace(/:(categories|short_year|i_month|i_day|output_ext|short_day|y_day|year|month|day|hour|minute|second|week|title|slug)/g, (_, k: string) => values[k]!)
+    .replace(/\/{2,}/g, "/");
+  return base + path;
+}
+
+function isoWeek(year: number, month: number, day: number): string {
+  const d = new Date(Date.UTC(year, month - 1, day));
+  d.setUTCDate(d.getUTCDate() + 4 - (d.getUTCDay() || 7));
+  const week = Math.ceil(((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000 + 1) / 7);
+  return String(week).padStart(2, "0");
+}
+
+// A permalink may be written already percent-encoded; decoding first keeps it from being encoded twice.
+function decodeURISafe(path: string): string {
+  try {
+    return decodeURI(path);
+  } catch {
+    return path;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Person } from "../config.js";
+
+/** A post as its front matter describes it; the body is not rendered yet (that is costly). */
+export interface Post {
+  /** Path under content/, "/"-separated: "2022-05-20-jiangxi-bank.md". */
+  key: string;
+  id: string;
+  url: string;
+  title: string;
+  date: Date;
+  /** When the post was last changed, if the front matter says so. */
+  updated?: Date;
+  categories: string[];
+  tags: string[];
+  author?: Person;
+  /** Plain-text summary from `description` or `excerpt`, if given. */
+  description?: string;
+  /** `published: false` in the front matter. */
+  draft: boolean;
+  body: string;
+  format: "markdown" | "html";
+}
+
+/** Published and due: not a draft, and its date has come. */
+export function isLive(post: Post, now: Date): boolean {
+  return !post.draft && post.date.getTime() <= now.getTime();
+}
+
+/** Feed order: newest first; ties broken by key so the order never depends on input order. */
+export function compareNewestFirst(a: Post, b: Post): number {
+  return b.date.getTime() - a.date.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}

@@ -1,0 +1,33 @@
+// XML 1.0 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+// Lone surrogates are matched too, since they cannot be encoded as UTF-8.
+const XML_FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Removes every character that XML 1.0 forbids, so no field can make a feed ill-formed. */
+export function stripXmlForbidden(text: string): string {
+  return text.replace(XML_FORBIDDEN, "");
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/**
+ * Cuts `text` to at most `max` user-perceived characters (grapheme clusters), so CJK text,
+ * emoji and combining marks are never split; adds an ellipsis when something was cut.
+ */
+export function truncateGraphemes(text: string, max: number): string {
+  let count = 0;
+  for (const { index } of segmenter.segment(text)) {
+    if (count === max) return `${text.slice(0, index).trimEnd()}…`;
+    count++;
+  }
+  return text;
+}
+
+/** Escapes text for use inside HTML or XML character data and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
+}

@@ -1,0 +1,102 @@
+import type { SiteConfig } from "../config.js";
+import { PostError } from "../errors.js";
+import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
+import { toFeedItem } from "../feeds/feed-document.js";
+import { FEED_FILES, OPML_FILE, type FeedItem } from "../feeds/model.js";
+import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { isPostKey, parsePost } from "../posts/parse-post.js";
+import { isLive, type Post } from "../posts/post.js";
+import type { Storage } from "../storage/types.js";
+import { loadConfig } from "./load-config.js";
+import { mapLimit } from "./map-limit.js";
+import { writeChanged, type WriteOutcome } from "./write-files.js";
+
+export interface BuildOptions {
+  /** Root holding `_config.yml` and the posts. */
+  content: Storage;
+  /** Root the `feeds/` folder is written under. */
+  output: Storage;
+  now: Date;
+  cacheControl?: string;
+  concurrency?: number;
+}
+
+export interface BuildReport {
+  config: SiteConfig;
+  /** Every post read, live or not, without its body. */
+  posts: Post[];
+  live: number;
+  drafts: number;
+  scheduled: number;
+  rejected: PostError[];
+  feeds: ChosenFeed[];
+  writes: WriteOutcome[];
+  deleted: string[];
+}
+
+const OUTPUT_NAMES = new Set([...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.split("/").pop()]);
+
+/**
+ * Builds every feed from everything under `content`: the local build and the full rebuild of a
+ * bucket. Front matter is read for every post; bodies are rendered only for posts that enter a feed.
+ * Feeds that no longer have posts are deleted, so the output equals a build into an empty folder.
+ */
+export async function buildAll(options: BuildOptions): Promise<BuildReport> {
+  const { content, output, now, concurrency = 32 } = options;
+  const config = await loadConfig(content);
+  const keys = (await content.list("")).filter(isPostKey);
+
+  const rejected: PostError[] = [];
+  const read = async (key: string): Promise<Post | undefined> => {
+    const bytes = await content.get(key);
+    if (!bytes) return undefined; // deleted while the build ran
+    try {
+      return parsePost(key, new TextDecoder().decode(bytes), config);
+    } catch (error) {
+      if (error instanceof PostError) {
+        rejected.push(error);
+        return undefined;
+      }
+      throw error;
+    }
+  };
+
+  // Bodies are dropped after parsing so memory does not grow with the size of the site.
+  const posts = (await mapLimit(keys, concurrency, async (key) => {
+    const post = await read(key);
+    return post && { ...post, body: "" };
+  })).filter((p): p is Post => p !== undefined);
+
+  const feeds = chooseFeeds(posts, config, now);
+  const wanted = [...new Set(feeds.flatMap((f) => f.posts.map((p) => p.key)))];
+  const items = new Map<string, FeedItem>();
+  await mapLimit(wanted, concurrency, async (key) => {
+    const post = await read(key);
+    if (post) items.set(key, toFeedItem(post, config));
+  });
+
+  const files: OutputFile[] = feeds.flatMap((f) =>
+    renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config),
+  );
+  files.push(renderIndex(feeds.map((f) => f.feed), config));
+
+  const writes = await writeChanged(output, files, options.cacheControl, concurrency);
+  const produced = new Set(files.map((f) => f.key));
+  const stale = (await output.list("feeds/")).filter(
+    (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
+  );
+  await mapLimit(stale, concurrency, (key) => output.delete(key));
+
+  rejected.sort((a, b) => (a.key < b.key ? -1 : 1));
+  return {
+    config,
+    posts,
+    live: posts.filter((p) => isLive(p, now)).length,
+    drafts: posts.filter((p) => p.draft).length,
+    scheduled: posts.filter((p) => !p.draft && !isLive(p, now)).length,
+    rejected,
+    feeds,
+    writes,
+    deleted: stale,
+  };
+}
