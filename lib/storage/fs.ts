@@ -1,0 +1,154 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import { StorageError } from "../errors.js";
+import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
+import type { PutOptions, Storage } from "./types.js";
+
+export interface FsStorageOptions {
+  /** Folder the keys live under; created on first write. */
+  base: string;
+}
+
+const TEMP_FILE = /^\..*\.\d+\.[0-9a-f]{12}\.tmp$/;
+// A key that is a directory, or runs through a file, is simply not there (as on S3).
+const MISSING = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
+const TRANSIENT = new Set(["EAGAIN", "EBUSY", "EMFILE", "ENFILE", "ETIMEDOUT"]);
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+function fail(op: StorageError["op"], key: string, error: unknown): StorageError {
+  if (error instanceof StorageError) return error;
+  return new StorageError(key, op, TRANSIENT.has(errorCode(error) ?? ""), { cause: error });
+}
+
+/** Storage on the local file system: key "a/b.xml" is the file `<base>/a/b.xml`. */
+export function createFsStorage(options: FsStorageOptions): Storage {
+  const base = resolve(options.base);
+
+  function pathOf(key: string): string {
+    const path = join(base, ...key.split("/"));
+    // Belt and braces: assertValidKey already rules out every way out of base.
+    if (!path.startsWith(base + sep)) throw new Error(`Invalid key: ${JSON.stringify(key)}. It resolves outside base`);
+    return path;
+  }
+
+  async function readOrNull(key: string): Promise<Buffer | null> {
+    try {
+      return await readFile(pathOf(key));
+    } catch (error) {
+      if (MISSING.has(errorCode(error) ?? "")) return null;
+      throw error;
+    }
+  }
+
+  async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+    const name = Array.from(path.slice(path.lastIndexOf(sep) + 1)).slice(0, 32).join("");
+    const temp = join(dirname(path), `.${name}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    // A concurrent delete may prune the fresh parent directory before the temp file lands in it.
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(dirname(path), { recursive: true });
+      try {
+        await writeFile(temp, bytes, { flag: "wx" });
+        break;
+      } catch (error) {
+        if (errorCode(error) !== "ENOENT" || attempt === 3) throw error;
+      }
+    }
+    try {
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      throw error;
+    }
+  }
+
+  async function pruneEmptyParents(path: string): Promise<void> {
+    for (let dir = dirname(path); dir.startsWith(base + sep); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty (or already gone): nothing above it can be empty because of us
+      }
+    }
+  }
+
+  async function walk(dir: string, keyPrefix: string, into: string[]): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (MISSING.has(errorCode(error) ?? "")) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) await walk(join(dir, entry.name), `${keyPrefix}${entry.name}/`, into);
+      else if (entry.isFile() && !TEMP_FILE.test(entry.name)) into.push(keyPrefix + entry.name);
+    }
+  }
+
+  return {
+    async get(key) {
+      try {
+        assertValidKey("get", key);
+        const bytes = await readOrNull(key);
+        return bytes && new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } catch (error) {
+        throw fail("get", key, error);
+      }
+    },
+
+    async hash(key) {
+      try {
+        assertValidKey("hash", key);
+        const bytes = await readOrNull(key);
+        return bytes && createHash("sha256").update(bytes).digest("hex");
+      } catch (error) {
+        throw fail("hash", key, error);
+      }
+    },
+
+    // Content type and cache control have nowhere to live on disk; a static server derives them.
+    async put(key, body, _options?: PutOptions) {
+      try {
+        assertValidKey("put", key);
+        await writeAtomically(pathOf(key), typeof body === "string" ? Buffer.from(body, "utf8") : body);
+      } catch (error) {
+        throw fail("put", key, error);
+      }
+    },
+
+    async delete(key) {
+      try {
+        assertValidKey("delete", key);
+        const path = pathOf(key);
+        try {
+          await unlink(path);
+        } catch (error) {
+          if (MISSING.has(errorCode(error) ?? "")) return;
+          // macOS answers EPERM, not EISDIR, for unlink() on a directory: a key that is not there.
+          if (errorCode(error) === "EPERM" && (await stat(path).catch(() => null))?.isDirectory()) return;
+          throw error;
+        }
+        await pruneEmptyParents(path);
+      } catch (error) {
+        throw fail("delete", key, error);
+      }
+    },
+
+    async list(prefix) {
+      try {
+        assertValidPrefix(prefix);
+        // Only the folder part of the prefix narrows the walk; the rest is a plain string match.
+        const folder = prefix.slice(0, prefix.lastIndexOf("/") + 1);
+        const keys: string[] = [];
+        await walk(folder ? join(base, ...folder.split("/").slice(0, -1)) : base, folder, keys);
+        return keys.filter((key) => key.startsWith(prefix)).sort(compareKeys);
+      } catch (error) {
+        throw fail("list", prefix, error);
+      }
+    },
+  };
+}
