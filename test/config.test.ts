@@ -1,0 +1,268 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../lib/config.js";
+import { ConfigError } from "../lib/errors.js";
+
+const MINIMAL = "title: 财经新闻网\nurl: https://finews.example.com\n";
+
+/** Parses and returns the ConfigError thrown, failing the test if none is. */
+function configError(text: string, file?: string): ConfigError {
+  try {
+    parseConfig(text, file);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).name).toBe("ConfigError");
+    return error as ConfigError;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("parseConfig: the real site", () => {
+  it("parses content/_config.yml", () => {
+    const text = readFileSync(new URL("../content/_config.yml", import.meta.url), "utf8");
+    expect(parseConfig(text)).toEqual({
+      title: "财经新闻网",
+      description: "北京商报、证券时报等财经媒体的最新新闻",
+      url: "https://finews.withounder.com",
+      baseurl: "",
+      timezone: "Asia/Shanghai",
+      lang: "zh-CN",
+      author: { name: "财经新闻网编辑部" },
+      feeds: {
+        limit: 50,
+        permalink: "/:categories/:year/:month/:day/:title.html",
+        categories: { beijingshangbao: "北京商报新闻", zhengquanshibao: "证券时报新闻", diyicaijing: "第一财经新闻" },
+        tags: {},
+        summaryLength: 200,
+      },
+    });
+  });
+});
+
+describe("parseConfig: defaults", () => {
+  const config = parseConfig(MINIMAL);
+
+  it("needs only a title and a url", () => {
+    expect(config.title).toBe("财经新闻网");
+    expect(config.url).toBe("https://finews.example.com");
+  });
+
+  it("publishes 50 items per feed", () => {
+    expect(config.feeds.limit).toBe(50);
+  });
+
+  it("uses UTC", () => {
+    expect(config.timezone).toBe("UTC");
+  });
+
+  it("uses Jekyll's date permalink style", () => {
+    expect(config.feeds.permalink).toBe("/:categories/:year/:month/:day/:title:output_ext");
+  });
+
+  it("has no baseurl, English, no author, no description, no titles and 200-character summaries", () => {
+    expect(config.baseurl).toBe("");
+    expect(config.lang).toBe("en");
+    expect(config.author).toBeUndefined();
+    expect(config.description).toBe("");
+    expect(config.feeds.categories).toEqual({});
+    expect(config.feeds.tags).toEqual({});
+    expect(config.feeds.summaryLength).toBe(200);
+  });
+
+  it("treats an empty feeds section like a missing one", () => {
+    expect(parseConfig(`${MINIMAL}feeds:\n`).feeds).toEqual(config.feeds);
+  });
+});
+
+describe("parseConfig: every problem at once", () => {
+  it("reports a missing title, a bad url, an unknown timezone and feeds.limit 0 in one error", () => {
+    const e = configError("url: not a url\ntimezone: Mars/Base\nfeeds:\n  limit: 0\n");
+    expect(e.file).toBe("_config.yml");
+    expect(e.problems).toHaveLength(4);
+    expect(e.problems.find((p) => p.startsWith("title"))).toMatch(/title is required/);
+    expect(e.problems.find((p) => p.startsWith("url"))).toContain('"not a url"');
+    expect(e.problems.find((p) => p.startsWith("timezone"))).toContain('"Mars/Base"');
+    expect(e.problems.find((p) => p.startsWith("feeds.limit"))).toMatch(/got 0/);
+    for (const key of ["title", "url", "timezone", "feeds.limit", "Mars/Base"]) expect(e.message).toContain(key);
+    expect(e.message.startsWith("_config.yml: ")).toBe(true);
+  });
+
+  it("names the file it was given", () => {
+    const e = configError("title: x\n", "site/_config.yml");
+    expect(e.file).toBe("site/_config.yml");
+    expect(e.message).toBe("site/_config.yml: url is required");
+  });
+});
+
+describe("parseConfig: title and url", () => {
+  it("requires a title", () => {
+    expect(configError("url: https://finews.example.com\n").problems).toEqual(["title is required"]);
+    expect(configError('title: ""\nurl: https://finews.example.com\n').problems).toEqual(["title is required"]);
+  });
+
+  it("requires the title to be text", () => {
+    expect(configError("title: [a]\nurl: https://finews.example.com\n").problems).toEqual(["title must be a string"]);
+  });
+
+  it("requires a url", () => {
+    expect(configError("title: x\n").problems).toEqual(["url is required"]);
+  });
+
+  it("refuses a url with a path, telling to use baseurl", () => {
+    const e = configError("title: x\nurl: https://finews.example.com/blog\n");
+    expect(e.problems).toHaveLength(1);
+    expect(e.problems[0]).toMatch(/^url must be scheme and host only/);
+    expect(e.problems[0]).toContain("baseurl");
+  });
+
+  it("refuses a url with a query or fragment", () => {
+    expect(configError("title: x\nurl: https://finews.example.com/?a=1\n").problems[0]).toMatch(/^url /);
+    expect(configError("title: x\nurl: https://finews.example.com/#top\n").problems[0]).toMatch(/^url /);
+  });
+
+  it.each(["finews.example.com", "ftp://finews.example.com", "/relative"])("refuses the url %j", (url) => {
+    const e = configError(`title: x\nurl: ${url}\n`);
+    expect(e.problems).toEqual([`url must be an absolute http(s) URL such as "https://example.com", got "${url}"`]);
+  });
+
+  it("drops a trailing slash and keeps the port", () => {
+    expect(parseConfig("title: x\nurl: https://finews.example.com/\n").url).toBe("https://finews.example.com");
+    expect(parseConfig("title: x\nurl: http://localhost:4000\n").url).toBe("http://localhost:4000");
+  });
+});
+
+describe("parseConfig: baseurl", () => {
+  it("keeps a path and drops its trailing slash", () => {
+    expect(parseConfig(`${MINIMAL}baseurl: /blog\n`).baseurl).toBe("/blog");
+    expect(parseConfig(`${MINIMAL}baseurl: /blog/\n`).baseurl).toBe("/blog");
+    expect(parseConfig(`${MINIMAL}baseurl: /\n`).baseurl).toBe("");
+  });
+
+  it("must start with a slash", () => {
+    expect(configError(`${MINIMAL}baseurl: blog\n`).problems).toEqual(['baseurl must start with "/" (or be empty), got "blog"']);
+  });
+});
+
+describe("parseConfig: timezone and lang", () => {
+  it("accepts IANA zone names", () => {
+    expect(parseConfig(`${MINIMAL}timezone: America/New_York\n`).timezone).toBe("America/New_York");
+  });
+
+  it("refuses unknown zones, naming the key and the value", () => {
+    expect(configError(`${MINIMAL}timezone: Mars/Base\n`).problems).toEqual([
+      'timezone must be an IANA zone name such as "Asia/Shanghai", got "Mars/Base"',
+    ]);
+    expect(configError(`${MINIMAL}timezone: Beijing\n`).problems[0]).toMatch(/^timezone .*"Beijing"/);
+  });
+
+  it("accepts language tags and refuses anything else", () => {
+    expect(parseConfig(`${MINIMAL}lang: zh-CN\n`).lang).toBe("zh-CN");
+    expect(configError(`${MINIMAL}lang: 中文\n`).problems[0]).toMatch(/^lang must be a language tag/);
+    expect(configError(`${MINIMAL}lang: zh_CN\n`).problems[0]).toMatch(/^lang /);
+  });
+});
+
+describe("parseConfig: author", () => {
+  it("reads a name", () => {
+    expect(parseConfig(`${MINIMAL}author: 编辑部\n`).author).toEqual({ name: "编辑部" });
+  });
+
+  it("reads a mapping with email and url", () => {
+    expect(parseConfig(`${MINIMAL}author:\n  name: 编辑部\n  email: ed@example.com\n  url: https://example.com/ed\n`).author).toEqual({
+      name: "编辑部",
+      email: "ed@example.com",
+      url: "https://example.com/ed",
+    });
+  });
+
+  it("requires the mapping's name, and a real email", () => {
+    expect(configError(`${MINIMAL}author:\n  email: ed@example.com\n`).problems).toEqual(["author.name is required"]);
+    expect(configError(`${MINIMAL}author:\n  name: 编辑部\n  email: not-an-email\n`).problems[0]).toMatch(/^author\.email .*"not-an-email"/);
+  });
+
+  it("refuses a list", () => {
+    expect(configError(`${MINIMAL}author: [a, b]\n`).problems[0]).toMatch(/^author must be/);
+  });
+});
+
+describe("parseConfig: feeds", () => {
+  it("accepts a positive whole limit", () => {
+    expect(parseConfig(`${MINIMAL}feeds:\n  limit: 10\n`).feeds.limit).toBe(10);
+    expect(parseConfig(`${MINIMAL}feeds:\n  summary_length: 80\n`).feeds.summaryLength).toBe(80);
+  });
+
+  it.each(["0", "-1", "2.5", '"10"', "many"])("refuses feeds.limit: %s", (limit) => {
+    const e = configError(`${MINIMAL}feeds:\n  limit: ${limit}\n`);
+    expect(e.problems).toHaveLength(1);
+    expect(e.problems[0]).toMatch(/^feeds\.limit must be a whole number of at least 1/);
+  });
+
+  it("refuses feeds.summary_length: 0", () => {
+    expect(configError(`${MINIMAL}feeds:\n  summary_length: 0\n`).problems[0]).toMatch(/^feeds\.summary_length /);
+  });
+
+  it.each([
+    ["date", "/:categories/:year/:month/:day/:title:output_ext"],
+    ["pretty", "/:categories/:year/:month/:day/:title/"],
+    ["ordinal", "/:categories/:year/:y_day/:title:output_ext"],
+    ["weekdate", "/:categories/:year/W:week/:short_day/:title:output_ext"],
+    ["none", "/:categories/:title:output_ext"],
+    ["/:year/:title/", "/:year/:title/"],
+  ])("expands feeds.permalink %j", (permalink, pattern) => {
+    expect(parseConfig(`${MINIMAL}feeds:\n  permalink: ${permalink}\n`).feeds.permalink).toBe(pattern);
+  });
+
+  it("falls back to Jekyll's top-level permalink", () => {
+    expect(parseConfig(`${MINIMAL}permalink: pretty\n`).feeds.permalink).toBe("/:categories/:year/:month/:day/:title/");
+    expect(parseConfig(`${MINIMAL}permalink: pretty\nfeeds:\n  permalink: none\n`).feeds.permalink).toBe("/:categories/:title:output_ext");
+  });
+
+  it("refuses a permalink that is neither a style nor a path", () => {
+    const e = configError(`${MINIMAL}feeds:\n  permalink: fancy\n`);
+    expect(e.problems).toHaveLength(1);
+    expect(e.problems[0]).toMatch(/^feeds\.permalink must be a style name .* got "fancy"/);
+  });
+
+  it("reads category and tag display titles", () => {
+    const config = parseConfig(`${MINIMAL}feeds:\n  categories:\n    beijingshangbao: 北京商报新闻\n  tags:\n    银行: 银行新闻\n`);
+    expect(config.feeds.categories).toEqual({ beijingshangbao: "北京商报新闻" });
+    expect(config.feeds.tags).toEqual({ 银行: "银行新闻" });
+  });
+
+  it("refuses unsafe names and empty titles, naming each key", () => {
+    const e = configError(`${MINIMAL}feeds:\n  categories:\n    "..": x\n    ok: ""\n  tags: [a]\n`);
+    expect(e.problems).toHaveLength(3);
+    expect(e.problems[0]).toMatch(/^feeds\.categories\.\.\.: .*relative path segment/);
+    expect(e.problems[1]).toBe("feeds.categories.ok must be a non-empty display title");
+    expect(e.problems[2]).toBe("feeds.tags must map names to display titles");
+  });
+
+  it("refuses a category called tags", () => {
+    expect(configError(`${MINIMAL}feeds:\n  categories:\n    tags: 标签\n`).problems[0]).toMatch(/^feeds\.categories\.tags: /);
+  });
+
+  it("must be a mapping", () => {
+    expect(configError(`${MINIMAL}feeds: [a]\n`).problems).toEqual(["feeds must be a mapping"]);
+  });
+});
+
+describe("parseConfig: files that are not a config", () => {
+  it("refuses invalid YAML", () => {
+    const e = configError("title: [unclosed\nurl: https://finews.example.com\n");
+    expect(e.problems).toHaveLength(1);
+    expect(e.problems[0]).toMatch(/^not valid YAML/);
+  });
+
+  it("refuses YAML that is not a mapping", () => {
+    expect(configError("- title\n- url\n").problems).toEqual(["must be a YAML mapping of keys to values"]);
+    expect(configError("just text\n").problems).toEqual(["must be a YAML mapping of keys to values"]);
+  });
+
+  it("refuses an empty file", () => {
+    expect(() => parseConfig("")).toThrow(ConfigError);
+  });
+
+  it("removes XML-forbidden characters from values", () => {
+    expect(parseConfig("title: 财经\u0008新闻\u001D网\nurl: https://finews.example.com\n").title).toBe("财经新闻网");
+  });
+});
