@@ -12,6 +12,13 @@ export function tagFeed(name: string): FeedDefinition {
   return { kind: "tag", name, dir: `feeds/tags/${name}` };
 }
 
+/** The feed whose files live in `dir` (the inverse of FeedDefinition.dir). */
+export function feedOfDir(dir: string): FeedDefinition {
+  if (dir === SITE_FEED.dir) return SITE_FEED;
+  if (dir.startsWith("feeds/tags/")) return tagFeed(dir.slice("feeds/tags/".length));
+  return categoryFeed(dir.slice("feeds/".length));
+}
+
 /** Every feed a post belongs in: the site's, one per category, one per tag. */
 export function feedsOf(post: Post): FeedDefinition[] {
   return [SITE_FEED, ...post.categories.map(categoryFeed), ...post.tags.map(tagFeed)];
@@ -21,6 +28,8 @@ export interface ChosenFeed {
   feed: FeedDefinition;
   /** Newest first, at most `limit`. */
   posts: Post[];
+  /** The posts next in line after `posts`, at most `reserveSize`. */
+  reserve: Post[];
   /** How many live posts the feed has in all. */
   total: number;
 }
@@ -30,15 +39,16 @@ export interface ChosenFeed {
  * The site feed is always present; a category or tag feed exists while it has a live post.
  * Ordered by folder, so output order never depends on input order.
  */
-export function chooseFeeds(posts: Iterable<Post>, config: SiteConfig, now: Date): ChosenFeed[] {
+export function chooseFeeds(posts: Iterable<Post>, config: SiteConfig, now: Date, reserveSize = 0): ChosenFeed[] {
   const live = [...posts].filter((p) => isLive(p, now)).sort(compareNewestFirst);
-  const byDir = new Map<string, ChosenFeed>([[SITE_FEED.dir, { feed: SITE_FEED, posts: [], total: 0 }]]);
+  const byDir = new Map<string, ChosenFeed>([[SITE_FEED.dir, { feed: SITE_FEED, posts: [], reserve: [], total: 0 }]]);
   for (const post of live) {
     for (const feed of feedsOf(post)) {
       let chosen = byDir.get(feed.dir);
-      if (!chosen) byDir.set(feed.dir, (chosen = { feed, posts: [], total: 0 }));
+      if (!chosen) byDir.set(feed.dir, (chosen = { feed, posts: [], reserve: [], total: 0 }));
       chosen.total++;
       if (chosen.posts.length < config.feeds.limit) chosen.posts.push(post);
+      else if (chosen.reserve.length < reserveSize) chosen.reserve.push(post);
     }
   }
   return [...byDir.values()].sort((a, b) => (a.feed.dir < b.feed.dir ? -1 : a.feed.dir > b.feed.dir ? 1 : 0));

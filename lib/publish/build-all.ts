@@ -7,6 +7,8 @@ import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.j
 import { isPostKey, parsePost } from "../posts/parse-post.js";
 import { isLive, type Post } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
+import { fullState } from "./full-state.js";
+import { JOURNAL_KEY, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { writeChanged, type WriteOutcome } from "./write-files.js";
@@ -19,6 +21,10 @@ export interface BuildOptions {
   now: Date;
   cacheControl?: string;
   concurrency?: number;
+  /** Where to write the index state the incremental path needs (the bucket root); none locally. */
+  state?: Storage;
+  /** Posts remembered after each feed's items, to refill it when items leave. */
+  reserveSize?: number;
 }
 
 export interface BuildReport {
@@ -67,7 +73,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     return post && { ...post, body: "" };
   })).filter((p): p is Post => p !== undefined);
 
-  const feeds = chooseFeeds(posts, config, now);
+  const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * config.feeds.limit) : 0);
   const wanted = [...new Set(feeds.flatMap((f) => f.posts.map((p) => p.key)))];
   const items = new Map<string, FeedItem>();
   await mapLimit(wanted, concurrency, async (key) => {
@@ -86,6 +92,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
   );
   await mapLimit(stale, concurrency, (key) => output.delete(key));
+  if (options.state) await replaceState(options.state, fullState({ feeds, items, files, posts, now, config }), concurrency);
 
   rejected.sort((a, b) => (a.key < b.key ? -1 : 1));
   return {
@@ -99,4 +106,13 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     writes,
     deleted: stale,
   };
+}
+
+/** Writes a complete state and removes every state object it does not name, the journal included. */
+async function replaceState(storage: Storage, writes: StateWrite[], concurrency: number): Promise<void> {
+  const keep = new Set(writes.map((w) => w.key));
+  const stale = (await storage.list("state/")).filter((key) => !keep.has(key) && key !== JOURNAL_KEY);
+  await mapLimit(writes, concurrency, (w) => storage.put(w.key, w.body!, { contentType: "application/json" }));
+  await mapLimit(stale, concurrency, (key) => storage.delete(key));
+  await storage.delete(JOURNAL_KEY);
 }

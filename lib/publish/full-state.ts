@@ -1,0 +1,61 @@
+import type { SiteConfig } from "../config.js";
+import { feedsOf, type ChosenFeed } from "../feeds/choose.js";
+import { OPML_FILE, type FeedItem } from "../feeds/model.js";
+import type { OutputFile } from "../feeds/render-feed.js";
+import { isLive, type Post } from "../posts/post.js";
+import { toStoredItem, type FeedState } from "./feed-state.js";
+import type { StateWrite } from "./journal.js";
+import { configHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostShard, type SiteState } from "./state-store.js";
+import { sha256 } from "./write-files.js";
+
+export interface FullBuild {
+  feeds: ChosenFeed[];
+  items: Map<string, FeedItem>;
+  files: OutputFile[];
+  posts: Post[];
+  now: Date;
+  config: SiteConfig;
+}
+
+/** The complete index state that matches a full build, as objects to write. Pure. */
+export function fullState(build: FullBuild): StateWrite[] {
+  const hashes = new Map(build.files.map((f) => [f.key, sha256(f.body)]));
+  const writes: StateWrite[] = [];
+  for (const chosen of build.feeds) {
+    const state: FeedState = {
+      feed: chosen.feed,
+      total: chosen.total,
+      items: chosen.posts.flatMap((p) => {
+        const item = build.items.get(p.key);
+        return item ? [toStoredItem(p.key, item)] : [];
+      }),
+      reserve: chosen.reserve.map((p) => ({ key: p.key, date: p.date.getTime() })),
+      hashes: Object.fromEntries(
+        [...hashes].filter(([key]) => key !== OPML_FILE.key && key.slice(0, key.lastIndexOf("/")) === chosen.feed.dir),
+      ),
+    };
+    writes.push({ key: feedStateKey(chosen.feed.dir), body: JSON.stringify(state) });
+  }
+
+  const shards = new Map<string, PostShard>();
+  const site: SiteState = {
+    version: STATE_VERSION,
+    config: configHash(build.config),
+    feeds: build.feeds.map((f) => f.feed.dir),
+    scheduled: {},
+    ...(hashes.has(OPML_FILE.key) ? { opml: hashes.get(OPML_FILE.key)! } : {}),
+  };
+  for (const post of build.posts) {
+    if (post.draft) continue;
+    if (!isLive(post, build.now)) {
+      site.scheduled[post.key] = post.date.getTime();
+      continue;
+    }
+    const shard = shardOf(post.key);
+    if (!shards.has(shard)) shards.set(shard, {});
+    shards.get(shard)![post.key] = { feeds: feedsOf(post).map((f) => f.dir), date: post.date.getTime() };
+  }
+  for (const [shard, records] of shards) writes.push({ key: shardKey(shard), body: JSON.stringify(records) });
+  writes.push({ key: SITE_STATE_KEY, body: JSON.stringify(site) });
+  return writes;
+}

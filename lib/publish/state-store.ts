@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import type { SiteConfig } from "../config.js";
+import type { FeedDefinition } from "../feeds/model.js";
+import type { Storage } from "../storage/types.js";
+import type { FeedState } from "./feed-state.js";
+
+/**
+ * Index state kept beside the feeds so that an upload costs the same however large the site is.
+ * All of it lives under `state/` in the bucket, as JSON:
+ *
+ * - `state/<feed dir>/state.json`: FeedState of one feed (items shown, reserve, total, file hashes).
+ * - `state/posts/<xx>.json`: PostRecords of the posts whose key hashes to shard `xx` (256 shards),
+ *   saying which feeds each post is in, so a deleted post can be taken out of them.
+ * - `state/site.json`: SiteState: the feeds that exist, posts waiting for their date, OPML hash.
+ *
+ * A full rebuild writes all of it anew; the incremental path reads and writes only the pieces an
+ * upload touches.
+ */
+export const STATE_VERSION = 1;
+
+export interface PostRecord {
+  /** Feed folders the post is a live member of. */
+  feeds: string[];
+  date: number;
+}
+
+export interface SiteState {
+  version: number;
+  /** configHash of the configuration the state was built with. */
+  config: string;
+  /** Every feed folder that exists, sorted. */
+  feeds: string[];
+  /** Posts not yet due, by key: their publication instant in ms. */
+  scheduled: Record<string, number>;
+  /** Hash of the OPML file as last written. */
+  opml?: string;
+}
+
+export type PostShard = Record<string, PostRecord>;
+
+export function configHash(config: SiteConfig): string {
+  return createHash("sha256").update(JSON.stringify(config)).digest("hex");
+}
+
+export const SITE_STATE_KEY = "state/site.json";
+
+export function feedStateKey(dir: string): string {
+  return `state/${dir}/state.json`;
+}
+
+export function shardOf(postKey: string): string {
+  return createHash("sha256").update(postKey).digest("hex").slice(0, 2);
+}
+
+export function shardKey(shard: string): string {
+  return `state/posts/${shard}.json`;
+}
+
+async function readJson<T>(storage: Storage, key: string): Promise<T | null> {
+  const bytes = await storage.get(key);
+  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as T) : null;
+}
+
+export const loadSiteState = (s: Storage) => readJson<SiteState>(s, SITE_STATE_KEY);
+export const loadFeedState = (s: Storage, feed: FeedDefinition) => readJson<FeedState>(s, feedStateKey(feed.dir));
+export const loadShard = async (s: Storage, shard: string) => (await readJson<PostShard>(s, shardKey(shard))) ?? {};

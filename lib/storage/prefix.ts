@@ -1,0 +1,13 @@
+import type { Storage } from "./types.js";
+
+/** A view of `storage` in which every key is under `prefix` ("content/"), as unstorage's prefixStorage. */
+export function prefixStorage(storage: Storage, prefix: string): Storage {
+  const strip = (key: string) => key.slice(prefix.length);
+  return {
+    get: (key) => storage.get(prefix + key),
+    hash: (key) => storage.hash(prefix + key),
+    put: (key, body, options) => storage.put(prefix + key, body, options),
+    delete: (key) => storage.delete(prefix + key),
+    list: async (p) => (await storage.list(prefix + p)).map(strip),
+  };
+}

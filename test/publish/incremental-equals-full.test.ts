@@ -1,0 +1,126 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { buildAll } from "../../lib/publish/build-all.js";
+import { publishChanges } from "../../lib/publish/publish-changes.js";
+import { createMemoryStorage } from "../../lib/storage/memory.js";
+import { prefixStorage } from "../../lib/storage/prefix.js";
+import type { Storage } from "../../lib/storage/types.js";
+
+// A small limit and reserve make refills, reserve exhaustion and rescans happen within a few steps.
+const CONFIG = `title: 测试站
+url: https://news.example.com
+timezone: Asia/Shanghai
+lang: zh-CN
+feeds:
+  limit: 3
+  categories:
+    bank: 银行新闻
+`;
+const RESERVE = 2;
+const KEYS = ["2022-05-01-a.md", "2022-05-02-b.md", "银行/2022-05-03-中文.md", "c.md", "d.md", "e.md", "f.md", "g.md", "h.md", "i.md"];
+const CATEGORIES = ["bank", "stock", "auto"];
+const TAGS = ["银行", "股市", "IPO"];
+const START = new Date("2022-06-01T00:00:00+08:00");
+
+type Op =
+  | { kind: "put"; key: string; day: number; categories: string[]; tags: string[]; draft: boolean; title: string }
+  | { kind: "broken"; key: string }
+  | { kind: "delete"; key: string }
+  | { kind: "tick"; days: number };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant("put" as const),
+      key: fc.constantFrom(...KEYS),
+      // Days from START: negative are past, positive are scheduled for later.
+      day: fc.integer({ min: -9, max: 2 }),
+      categories: fc.subarray(CATEGORIES, { maxLength: 2 }),
+      tags: fc.subarray(TAGS, { maxLength: 2 }),
+      draft: fc.boolean().map((b) => b && Math.random() < 0.3),
+      title: fc.constantFrom("标题 A", "Title & <B>", "]]> twice ]]>"),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("broken" as const), key: fc.constantFrom(...KEYS) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), key: fc.constantFrom(...KEYS) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("tick" as const), days: fc.integer({ min: 1, max: 3 }) }) },
+);
+
+function postText(o: Extract<Op, { kind: "put" }>): string {
+  const date = new Date(START.getTime() + o.day * 86_400_000 + 3_600_000);
+  return [
+    "---",
+    `title: "${o.title.replace(/"/g, '\\"')}"`,
+    `date: ${date.toISOString()}`,
+    `categories: [${o.categories.join(", ")}]`,
+    `tags: [${o.tags.join(", ")}]`,
+    ...(o.draft ? ["published: false"] : []),
+    "---",
+    `<p>正文 ${o.title}</p>`,
+    "",
+  ].join("\n");
+}
+
+async function snapshot(storage: Storage): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const key of await storage.list("feeds/")) out[key] = new TextDecoder().decode((await storage.get(key))!);
+  return out;
+}
+
+async function fullBuildOf(bucket: Storage, now: Date): Promise<Record<string, string>> {
+  const fresh = createMemoryStorage();
+  for (const key of await bucket.list("content/")) await fresh.put(key, (await bucket.get(key))!);
+  await buildAll({ content: prefixStorage(fresh, "content/"), output: fresh, now });
+  return snapshot(fresh);
+}
+
+describe("incremental publishing", () => {
+  it("gives, after any sequence of creates, edits, moves and deletes, the bytes a full rebuild gives", async () => {
+    const coverage = { incremental: 0, rebuilt: 0, maxTotal: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40, size: "max" }), async (ops) => {
+        const bucket = createMemoryStorage();
+        await bucket.put("content/_config.yml", CONFIG);
+        let now = START;
+        await publishChanges({ bucket, now, reserveSize: RESERVE }, []);
+        for (const o of ops) {
+          if (o.kind === "tick") {
+            now = new Date(now.getTime() + o.days * 86_400_000);
+            await publishChanges({ bucket, now, reserveSize: RESERVE }, []);
+            continue;
+          }
+          const key = `content/${o.key}`;
+          if (o.kind === "delete") await bucket.delete(key);
+          else await bucket.put(key, o.kind === "put" ? postText(o) : "---\ntitle: [unclosed\n---\nbody\n");
+          const result = await publishChanges({ bucket, now, reserveSize: RESERVE }, [{ key: o.key, removed: o.kind === "delete" }]);
+          coverage[result.rebuilt ? "rebuilt" : "incremental"]++;
+        }
+        const site = JSON.parse(new TextDecoder().decode((await bucket.get("state/feeds/state.json"))!)) as { total: number };
+        coverage.maxTotal = Math.max(coverage.maxTotal, site.total);
+        expect(await snapshot(bucket)).toEqual(await fullBuildOf(bucket, now));
+      }),
+      { numRuns: 100 },
+    );
+    // The property is only as good as the cases it reached: feeds longer than items plus reserve,
+    // and the rebuild that follows when the reserve runs out.
+    expect(coverage.maxTotal).toBeGreaterThan(3 + RESERVE);
+    expect(coverage.rebuilt).toBeGreaterThan(0);
+    expect(coverage.incremental).toBeGreaterThan(coverage.rebuilt * 5);
+  });
+
+  it("writes nothing when the same event is delivered twice", async () => {
+    const bucket = createMemoryStorage();
+    await bucket.put("content/_config.yml", CONFIG);
+    await publishChanges({ bucket, now: START }, []);
+    await bucket.put("content/2022-05-01-a.md", postText({ kind: "put", key: "", day: -1, categories: ["bank"], tags: ["银行"], draft: false, title: "A" }));
+    const first = await publishChanges({ bucket, now: START }, [{ key: "2022-05-01-a.md", removed: false }]);
+    expect(first.writes.filter((w) => w.outcome === "written").length).toBeGreaterThan(0);
+
+    const puts: string[] = [];
+    const counting: Storage = { ...bucket, put: async (key, body, o) => { puts.push(key); return bucket.put(key, body, o); } };
+    const again = await publishChanges({ bucket: counting, now: START }, [{ key: "2022-05-01-a.md", removed: false }]);
+    expect(again.rebuilt).toBe(false);
+    expect(puts).toEqual([]);
+  });
+});
