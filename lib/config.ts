@@ -1,6 +1,6 @@
 import { ConfigError } from "./errors.js";
 import { isKnownTimeZone } from "./posts/dates.js";
-import { checkNameSegment } from "./posts/names.js";
+import { checkCategoryName, checkNameSegment } from "./posts/names.js";
 import { stripXmlForbidden } from "./posts/text.js";
 import { loadYaml } from "./posts/yaml.js";
 
@@ -59,7 +59,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
 
   const problems: string[] = [];
   const str = (obj: Record<string, unknown>, key: string, path: string, required: boolean): string | undefined => {
-    const v = obj[key];
+    const v = typeof obj[key] === "string" ? (obj[key] as string).trim() : obj[key];
     if (v === undefined || v === null || v === "") {
       if (required) problems.push(`${path} is required`);
       return undefined;
@@ -124,8 +124,8 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
       if (!expanded.startsWith("/")) problems.push(`feeds.permalink must be a style name (${Object.keys(PERMALINK_STYLES).join(", ")}) or a pattern starting with "/", got "${permalink}"`);
       feeds.permalink = expanded;
     }
-    feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", problems);
-    feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", problems);
+    feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", checkCategoryName, problems);
+    feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", checkNameSegment, problems);
   }
 
   if (problems.length > 0) throw new ConfigError(file, problems);
@@ -143,7 +143,12 @@ function positiveInt(v: unknown, path: string, fallback: number, problems: strin
   return v;
 }
 
-function titleMap(v: unknown, path: string, problems: string[]): Record<string, string> {
+function titleMap(
+  v: unknown,
+  path: string,
+  check: (name: string) => string | null,
+  problems: string[],
+): Record<string, string> {
   if (v === undefined || v === null) return {};
   if (!isRecord(v)) {
     problems.push(`${path} must map names to display titles`);
@@ -151,7 +156,7 @@ function titleMap(v: unknown, path: string, problems: string[]): Record<string, 
   }
   const out: Record<string, string> = {};
   for (const [name, title] of Object.entries(v)) {
-    const bad = checkNameSegment(name);
+    const bad = check(name);
     if (bad) problems.push(`${path}.${name}: ${bad}`);
     if (typeof title !== "string" || !title.trim()) problems.push(`${path}.${name} must be a non-empty display title`);
     else out[name] = title.trim();

@@ -35,8 +35,10 @@ export function parseDate(value: string, timeZone: string): Date {
   }
   if (zulu !== undefined || sign !== undefined) {
     const offsetMinutes = sign === undefined ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om));
-    if (Math.abs(offsetMinutes) > 18 * 60) throw new DateFormatError(`"${value}" has an offset beyond ±18:00`);
-    return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000);
+    if (Number(om) > 59 || Math.abs(offsetMinutes) > 18 * 60) throw new DateFormatError(`"${value}" has an offset that is not a real one (at most ±18:00)`);
+    const utc = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
+    utc.setUTCFullYear(year); // Date.UTC reads years 0-99 as 1900-1999
+    return new Date(utc.getTime() - offsetMinutes * 60_000);
   }
   const wall = `${y}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${String(ms).padStart(3, "0")}`;
   return fromZonedTime(wall, timeZone);

@@ -48,3 +48,4 @@ export function parseFrontMatter(text: string): FrontMatter {
   }
   return { data: data as Record<string, unknown>, body: file.content };
 }
+

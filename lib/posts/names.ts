@@ -8,8 +8,13 @@ export function checkNameSegment(name: string): string | null {
   if (/[/\\]/.test(name)) return `"${name}" cannot be a name: it contains a path separator`;
   // Control characters, and the characters that would need escaping in an XML attribute or a URL path.
   if (/[\u0000-\u001F\u007F<>"?#%]/.test(name)) return `${JSON.stringify(name)} cannot be a name: it contains a control or reserved character`;
-  if (name === "tags") return `"tags" cannot be a category name: feeds/tags/ holds the tag feeds`;
   return null;
+}
+
+/** Why `name` cannot be a category, or null when it can: as a tag name, plus the folder tag feeds use. */
+export function checkCategoryName(name: string): string | null {
+  if (name === "tags") return `"tags" cannot be a category name: feeds/tags/ holds the tag feeds`;
+  return checkNameSegment(name);
 }
 
 /**

@@ -2,9 +2,10 @@ import type { Person, SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { DateFormatError, parseDate } from "./dates.js";
 import { parseFrontMatter } from "./front-matter.js";
-import { checkNameSegment, parseNameList } from "./names.js";
+import { checkCategoryName, checkNameSegment, parseNameList } from "./names.js";
 import { postUrl } from "./permalink.js";
 import { postId } from "./post-id.js";
+import { stripXmlForbidden } from "./text.js";
 import type { Post } from "./post.js";
 
 /** File endings read as posts, and how their bodies are rendered. */
@@ -45,7 +46,8 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
   const text_ = (field: string): string | undefined => {
     const v = data[field];
     if (v === undefined || v === null) return undefined;
-    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return String(v).trim() || undefined;
+    // Stripped again after parsing: a quoted "\b" or "\x1D" escape only becomes the character then.
+    if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return stripXmlForbidden(String(v)).trim() || undefined;
     return fail(`${field} must be text, found ${Array.isArray(v) ? "a list" : "a mapping"}`);
   };
   const date_ = (field: string): Date | undefined => {
@@ -58,7 +60,7 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
       throw error;
     }
   };
-  const names_ = (...fields: string[]): string[] => {
+  const names_ = (check: (name: string) => string | null, ...fields: string[]): string[] => {
     const names: string[] = [];
     for (const field of fields) {
       try {
@@ -68,7 +70,7 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
       }
     }
     for (const name of names) {
-      const bad = checkNameSegment(name);
+      const bad = check(name);
       if (bad) fail(`${fields[0]}: ${bad}`);
     }
     return [...new Set(names)];
@@ -83,9 +85,8 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
     (datePrefix ? parseFileDate(datePrefix[1]!, config.timezone) : undefined) ??
     fail('date is missing: add "date:" to the front matter or start the file name with YYYY-MM-DD-');
   const updated = date_("last_modified_at") ?? date_("updated");
-  const categories = names_("categories", "category");
-  if (categories.includes("tags")) fail('categories: "tags" cannot be a category name: feeds/tags/ holds the tag feeds');
-  const tags = names_("tags", "tag");
+  const categories = names_(checkCategoryName, "categories", "category");
+  const tags = names_(checkNameSegment, "tags", "tag");
   const slug = text_("slug") ?? (datePrefix ? stem.slice(datePrefix[0].length) : stem);
   const permalink = text_("permalink");
   const published = data.published;
@@ -121,14 +122,14 @@ function parseFileDate(day: string, timeZone: string): Date | undefined {
 
 function parseAuthor(v: unknown, fail: (reason: string) => never): Person | undefined {
   if (v === undefined || v === null || v === "") return undefined;
-  if (typeof v === "string") return { name: v.trim() };
+  if (typeof v === "string") return { name: stripXmlForbidden(v).trim() };
   if (typeof v === "object" && !Array.isArray(v)) {
     const { name, email, url, uri } = v as Record<string, unknown>;
     if (typeof name !== "string" || !name.trim()) return fail("author.name is missing");
-    const person: Person = { name: name.trim() };
-    if (typeof email === "string" && email.trim()) person.email = email.trim();
+    const person: Person = { name: stripXmlForbidden(name).trim() };
+    if (typeof email === "string" && email.trim()) person.email = stripXmlForbidden(email).trim();
     const link = typeof url === "string" ? url : typeof uri === "string" ? uri : undefined;
-    if (link) person.url = link.trim();
+    if (link) person.url = stripXmlForbidden(link).trim();
     return person;
   }
   return fail("author must be a name or a mapping with name, email and url");

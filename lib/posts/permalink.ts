@@ -15,14 +15,11 @@ export interface PermalinkInput {
 /** The absolute URL of a post, as Jekyll would publish it: site url + baseurl + permalink. */
 export function postUrl(input: PermalinkInput, config: SiteConfig): string {
   const base = `${config.url}${config.baseurl}`;
-  if (input.permalink) {
-    if (/^https?:\/\//i.test(input.permalink)) return new URL(input.permalink).href;
-    const path = input.permalink.startsWith("/") ? input.permalink : `/${input.permalink}`;
-    return base + encodeURI(decodeURISafe(path));
-  }
+  if (input.permalink && /^https?:\/\//i.test(input.permalink)) return new URL(input.permalink).href;
   const p = zonedParts(input.date, config.timezone);
   const values: Record<string, string> = {
-    categories: input.categories.map(encodeURIComponent).join("/"),
+    // Jekyll lower-cases categories in URLs.
+    categories: input.categories.map((c) => encodeURIComponent(c.toLowerCase())).join("/"),
     year: p.year,
     month: p.month,
     day: p.day,
@@ -39,10 +36,13 @@ export function postUrl(input: PermalinkInput, config: SiteConfig): string {
     slug: encodeURIComponent(input.slug),
     output_ext: ".html",
   };
-  const path = config.feeds.permalink
-    .replace(/:(categories|short_year|i_month|i_day|output_ext|short_day|y_day|year|month|day|hour|minute|second|week|title|slug)/g, (_, k: string) => values[k]!)
-    .replace(/\/{2,}/g, "/");
-  return base + path;
+  const fill = (pattern: string) => pattern.replace(/:(categories|short_year|i_month|i_day|output_ext|short_day|y_day|year|month|day|hour|minute|second|week|title|slug)/g, (_, k: string) => values[k]!);
+  if (input.permalink) {
+    // A front-matter permalink is written by hand, maybe already percent-encoded: normalise it once.
+    const path = input.permalink.startsWith("/") ? input.permalink : `/${input.permalink}`;
+    return base + fill(encodeURI(decodeURISafe(path)));
+  }
+  return base + fill(config.feeds.permalink).replace(/\/{2,}/g, "/");
 }
 
 function isoWeek(year: number, month: number, day: number): string {

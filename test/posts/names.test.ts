@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkNameSegment, parseNameList } from "../../lib/posts/names.js";
+import { checkCategoryName, checkNameSegment, parseNameList } from "../../lib/posts/names.js";
 
 describe("checkNameSegment", () => {
   it.each(["beijingshangbao", "北京商报新闻", "c++", "node.js", "a-b_c", "2022", "Ünïcode"])("accepts %j", (name) => {
@@ -34,8 +34,9 @@ describe("checkNameSegment", () => {
     expect(checkNameSegment("a\u0001b")).toMatch(/control or reserved character/);
   });
 
-  it('refuses "tags", the folder that holds the tag feeds', () => {
-    expect(checkNameSegment("tags")).toMatch(/feeds\/tags\//);
+  it('refuses "tags" as a category, the folder that holds the tag feeds, but not as a tag', () => {
+    expect(checkCategoryName("tags")).toMatch(/feeds\/tags\//);
+    expect(checkNameSegment("tags")).toBeNull();
   });
 });
 
