@@ -9,7 +9,7 @@ const config = siteConfig();
 const KEY = "2022-05-20-jiangxi-bank.md";
 const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
-describe("lib/posts/front-matter.ts strips forbidden characters from the YAML text, not from the values", () => {
+describe("forbidden characters written as YAML escapes", () => {
   // A YAML escape ("\b", "\x1D") produces the character after stripping, and the RSS and Atom
   // renderers put it into the feed as is: the feed is no longer well-formed XML.
   it("removes U+0008 and U+001D written as YAML escapes in the title", () => {
@@ -24,7 +24,7 @@ describe("lib/posts/front-matter.ts strips forbidden characters from the YAML te
   });
 });
 
-describe('lib/posts/names.ts refuses a TAG named "tags"', () => {
+describe("a tag named \"tags\"", () => {
   // Tag feeds live in feeds/tags/<tag>/, so only a category called "tags" collides;
   // the message itself says "cannot be a category name".
   it("accepts the tag", () => {
@@ -36,7 +36,7 @@ describe('lib/posts/names.ts refuses a TAG named "tags"', () => {
   });
 });
 
-describe("lib/posts/permalink.ts differs from the URL Jekyll publishes", () => {
+describe("post URLs as Jekyll publishes them", () => {
   it("lower-cases categories in :categories, as Jekyll's UrlDrop#categories does", () => {
     const post = parsePost(KEY, postText("title: x\ncategories: [Finance, Banks]"), config);
     expect(post.url).toBe("https://finews.example.com/finance/banks/2022/05/20/jiangxi-bank.html");
@@ -48,7 +48,7 @@ describe("lib/posts/permalink.ts differs from the URL Jekyll publishes", () => {
   });
 });
 
-describe("lib/config.ts accepts blank required values", () => {
+describe("blank required settings", () => {
   // The emptiness check runs before trim(), so "  " passes as present and then becomes "".
   it('refuses title: "  "', () => {
     expect(() => parseConfig('title: "  "\nurl: https://a.example.com\n')).toThrow(/title is required/);
@@ -59,7 +59,7 @@ describe("lib/config.ts accepts blank required values", () => {
   });
 });
 
-describe("lib/posts/dates.ts (minor)", () => {
+describe("dates at the edges", () => {
   it("refuses offset minutes above 59", () => {
     // Read today as +09:39.
     expect(() => parseDate("2022-05-20 00:01:40 +08:99", "UTC")).toThrow(DateFormatError);
