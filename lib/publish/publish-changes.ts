@@ -55,6 +55,7 @@ export interface ChangeResult {
 export interface FeedWrite {
   key: string;
   outcome: "written" | "unchanged" | "deleted";
+  ms?: number;
 }
 
 export interface PublishResult {
@@ -241,9 +242,10 @@ async function writeIfChanged(
   return mapLimit(files, 8, async (file) => {
     const hash = sha256(file.body);
     if (hashes[file.key] === hash) return { key: file.key, outcome: "unchanged" as const };
+    const started = performance.now();
     await bucket.put(file.key, file.body, { contentType: file.contentType, cacheControl });
     hashes[file.key] = hash;
-    return { key: file.key, outcome: "written" as const };
+    return { key: file.key, outcome: "written" as const, ms: Math.round(performance.now() - started) };
   });
 }
 

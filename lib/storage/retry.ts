@@ -1,4 +1,5 @@
 import { StorageError } from "../errors.js";
+import type { Storage } from "./types.js";
 
 export interface RetryOptions {
   /** Calls in total, first one included. */
@@ -31,4 +32,15 @@ export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions =
       await sleep(random() * baseMs * 2 ** (attempt - 1));
     }
   }
+}
+
+/** The same storage with every operation retried on transient errors. */
+export function retryingStorage(storage: Storage, options: RetryOptions = {}): Storage {
+  return {
+    get: (key) => withRetry(() => storage.get(key), options),
+    hash: (key) => withRetry(() => storage.hash(key), options),
+    put: (key, body, o) => withRetry(() => storage.put(key, body, o), options),
+    delete: (key) => withRetry(() => storage.delete(key), options),
+    list: (prefix) => withRetry(() => storage.list(prefix), options),
+  };
 }

@@ -1,0 +1,16 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { retryingStorage } from "../lib/storage/retry.js";
+import { createS3Storage } from "../lib/storage/s3.js";
+import { s3ClientConfigFromEnv } from "../lib/storage/s3-client-config.js";
+import { handleEvent } from "./handle-event.js";
+import { logJson } from "./log.js";
+import { readSettings } from "./settings.js";
+
+// Built once per cold start; a missing setting fails here, with a message naming it.
+const settings = readSettings(process.env);
+const client = new S3Client(s3ClientConfigFromEnv(process.env));
+const bucket = retryingStorage(createS3Storage({ client, bucket: settings.bucket }));
+
+/** SQS (FIFO) batches of EventBridge events from S3 and the schedule; see functions/events.ts. */
+export const handler = (event: unknown) =>
+  handleEvent(event, { bucket, bucketName: settings.bucket, cacheControl: settings.cacheControl, now: () => new Date(), log: logJson });

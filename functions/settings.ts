@@ -1,0 +1,22 @@
+import { ConfigError } from "../lib/errors.js";
+import { DEFAULT_CACHE_CONTROL } from "../lib/publish/write-files.js";
+
+export interface Settings {
+  bucket: string;
+  cacheControl: string;
+}
+
+// S3 bucket naming rules: 3-63 characters, lower case, digits, dots and hyphens.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Reads the function's settings from its environment, reporting every problem at once. */
+export function readSettings(env: Record<string, string | undefined>): Settings {
+  const problems: string[] = [];
+  const bucket = env.BUCKET?.trim() ?? "";
+  if (!bucket) problems.push("BUCKET is not set: it names the bucket that holds content/, feeds/ and state/");
+  else if (!BUCKET_NAME.test(bucket)) problems.push(`BUCKET "${bucket}" is not a valid S3 bucket name`);
+  const cacheControl = env.CACHE_CONTROL?.trim() || DEFAULT_CACHE_CONTROL;
+  if (/[\r\n]/.test(cacheControl)) problems.push("CACHE_CONTROL must be a single header value");
+  if (problems.length > 0) throw new ConfigError("environment", problems);
+  return { bucket, cacheControl };
+}
