@@ -65,22 +65,21 @@ export function join(state: FeedState, ref: Ref, item: () => StoredItem, limit: 
   const complete = state.items.length + state.reserve.length >= state.total;
   state.total++;
   const shownAt = state.items.findIndex((i) => compareRefs(ref, { key: i.key, date: i.published }) < 0);
-  if (shownAt !== -1 || state.items.length < limit) {
-    // A shown item only ever sits above every reserved one, so a post that sorts after the
-    // reserve's first entry cannot be shown while the reserve is non-empty.
-    if (shownAt === -1 && state.reserve.length > 0 && compareRefs(ref, state.reserve[0]!) > 0) {
-      insertRef(state, ref, reserveSize, complete);
-      return;
-    }
-    state.items.splice(shownAt === -1 ? state.items.length : shownAt, 0, item());
-    if (state.items.length > limit) {
-      const pushed = state.items.pop()!;
-      state.reserve.unshift({ key: pushed.key, date: pushed.published });
-      state.reserve.length = Math.min(state.reserve.length, reserveSize);
-    }
+  // Below the shown items the post may still be shown while the feed is short, but only if it
+  // sorts before every post in line after them, known (the reserve) or not (cut from it).
+  const fitsAtEnd =
+    state.items.length < limit &&
+    (state.reserve.length > 0 ? compareRefs(ref, state.reserve[0]!) < 0 : complete);
+  if (shownAt === -1 && !fitsAtEnd) {
+    insertRef(state, ref, reserveSize, complete);
     return;
   }
-  insertRef(state, ref, reserveSize, complete);
+  state.items.splice(shownAt === -1 ? state.items.length : shownAt, 0, item());
+  if (state.items.length > limit) {
+    const pushed = state.items.pop()!;
+    state.reserve.unshift({ key: pushed.key, date: pushed.published });
+    state.reserve.length = Math.min(state.reserve.length, reserveSize);
+  }
 }
 
 function insertRef(state: FeedState, ref: Ref, reserveSize: number, complete: boolean): void {

@@ -100,14 +100,14 @@ describe("incremental publishing", () => {
         coverage.maxTotal = Math.max(coverage.maxTotal, site.total);
         expect(await snapshot(bucket)).toEqual(await fullBuildOf(bucket, now));
       }),
-      { numRuns: 100 },
+      { numRuns: 200 },
     );
     // The property is only as good as the cases it reached: feeds longer than items plus reserve,
     // and the rebuild that follows when the reserve runs out.
     expect(coverage.maxTotal).toBeGreaterThan(3 + RESERVE);
     expect(coverage.rebuilt).toBeGreaterThan(0);
     expect(coverage.incremental).toBeGreaterThan(coverage.rebuilt * 5);
-  });
+  }, 120_000);
 
   it("writes nothing when the same event is delivered twice", async () => {
     const bucket = createMemoryStorage();
