@@ -263,9 +263,7 @@ describe("packaged template", () => {
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
       expect(fn.Properties.Environment.Variables).toMatchObject({
         BUCKET: { Ref: "ContentBucket" },
-        CONTENT_PREFIX: "content/",
-        FEEDS_PREFIX: "feeds/",
-        STATE_PREFIX: "state/",
+        CACHE_CONTROL: "public, max-age=300, stale-while-revalidate=600",
       });
     });
 
