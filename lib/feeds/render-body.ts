@@ -1,4 +1,3 @@
-import { Parser } from "htmlparser2";
 import MarkdownIt from "markdown-it";
 import sanitizeHtml from "sanitize-html";
 import type { Post } from "../posts/post.js";
@@ -91,31 +90,21 @@ export function absolutize(url: string, baseUrl: string): string {
   }
 }
 
-const BLOCK = new Set([
-  "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "td", "th",
-  "table", "figure", "figcaption", "section", "article", "header", "footer", "hr", "dd", "dt",
-]);
+const BLOCK_TAG = /<\/?(?:p|div|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|figure|figcaption|section|article|header|footer|hr|dd|dt)\b[^>]*>/gi;
 
 /** Plain text of an HTML fragment: entities decoded, block boundaries become spaces, whitespace folded. */
 export function htmlToText(html: string): string {
-  const parts: string[] = [];
-  let skip = 0;
-  const parser = new Parser(
-    {
-      onopentagname(name) {
-        if (name === "script" || name === "style") skip++;
-        if (BLOCK.has(name)) parts.push(" ");
-      },
-      onclosetag(name) {
-        if (name === "script" || name === "style") skip--;
-        if (BLOCK.has(name)) parts.push(" ");
-      },
-      ontext(text) {
-        if (skip === 0) parts.push(text);
-      },
-    },
-    { decodeEntities: true },
-  );
-  parser.end(html);
-  return parts.join("").replace(/\s+/g, " ").trim();
+  // A space at each block boundary, so "end.</p><p>Start" does not read "end.Start".
+  const spaced = html.replace(BLOCK_TAG, " $&");
+  // With no tags allowed, the sanitizer drops markup (and script/style content) and decodes every
+  // entity, then re-escapes only these five, which are undone here.
+  const escaped = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {} });
+  return escaped
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim();
 }
