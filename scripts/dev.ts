@@ -1,0 +1,114 @@
+// `npm run dev`: the whole pipeline on one machine, no cloud account. Starts a local S3-compatible
+// server, uploads content/ into a bucket, turns the server's notifications into the EventBridge
+// events S3 would send, delivers them in SQS-sized batches to the same handler Lambda runs, and
+// serves the resulting feeds until Ctrl-C. Edit a file under content/ meanwhile and it is re-uploaded.
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { watch } from "node:fs";
+import { mkdtemp, readFile, readdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, relative, sep } from "node:path";
+import { parseArgs } from "node:util";
+import { handleEvent } from "../functions/handle-event.js";
+import { logJson } from "../functions/log.js";
+import { DEFAULT_CACHE_CONTROL } from "../lib/publish/write-files.js";
+import { retryingStorage } from "../lib/storage/retry.js";
+import { createS3Storage } from "../lib/storage/s3.js";
+
+const { values } = parseArgs({
+  options: { content: { type: "string", default: "content" }, port: { type: "string", default: "4569" }, once: { type: "boolean", default: false } },
+});
+const BUCKET = "feedpub-dev";
+
+interface S3rverRecord { eventName: string; s3: { bucket: { name: string }; object: { key: string } } }
+const S3rver = createRequire(import.meta.url)("s3rver") as new (o: object) => {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  on(name: "event", listener: (event: { Records: S3rverRecord[] }) => void): void;
+};
+
+const server = new S3rver({ address: "127.0.0.1", port: Number(values.port), directory: await mkdtemp(join(tmpdir(), "feedpub-dev-")), silent: true });
+const pending: unknown[] = [];
+// What S3 would hand EventBridge for each write; its keys are raw, unlike notification records.
+server.on("event", ({ Records }) => {
+  for (const r of Records) {
+    const created = r.eventName.startsWith("ObjectCreated");
+    if (!created && !r.eventName.startsWith("ObjectRemoved")) continue;
+    pending.push({
+      version: "0",
+      "detail-type": created ? "Object Created" : "Object Deleted",
+      source: "aws.s3",
+      detail: { version: "0", bucket: { name: r.s3.bucket.name }, object: { key: decodeURIComponent(r.s3.object.key.replace(/\+/g, " ")) } },
+    });
+  }
+});
+const { port } = await server.run();
+const endpoint = `http://127.0.0.1:${port}`;
+const client = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+
+const deps = {
+  bucket: retryingStorage(createS3Storage({ client, bucket: BUCKET })),
+  bucketName: BUCKET,
+  cacheControl: DEFAULT_CACHE_CONTROL,
+  now: () => new Date(),
+  log: logJson,
+};
+
+let sequence = 0;
+/** Delivers what the rule would route (content/*.md), ten messages a batch, as the FIFO queue does. */
+async function deliver(): Promise<void> {
+  const events = pending.splice(0).filter((e) => {
+    const key = (e as { detail: { object: { key: string } } }).detail.object.key;
+    return key.startsWith("content/") && key.endsWith(".md");
+  });
+  for (let i = 0; i < events.length; i += 10) {
+    const Records = events.slice(i, i + 10).map((body) => ({
+      messageId: `dev-${++sequence}`,
+      body: JSON.stringify(body),
+      eventSource: "aws:sqs",
+      attributes: { MessageGroupId: "feeds", SequenceNumber: String(sequence) },
+    }));
+    await handleEvent({ Records }, deps);
+  }
+}
+
+async function upload(file: string): Promise<void> {
+  const key = `content/${relative(values.content, file).split(sep).join("/")}`;
+  try {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await readFile(file) }));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+  }
+}
+
+// The configuration first, as a deployment would have it before any post arrives.
+const files = (await readdir(values.content, { recursive: true, withFileTypes: true }))
+  .filter((d) => d.isFile())
+  .map((d) => join(d.parentPath ?? d.path, d.name))
+  .sort((a, b) => Number(!a.endsWith("_config.yml")) - Number(!b.endsWith("_config.yml")));
+for (const file of files) await upload(file);
+await deliver();
+
+const feeds = `${endpoint}/${BUCKET}/feeds`;
+console.log(`\nLocal S3 server at ${endpoint}, bucket ${BUCKET}. Feeds:\n  ${feeds}/rss.xml\n  ${feeds}/atom.xml\n  ${feeds}/feed.json\n  ${feeds}/index.opml`);
+if (values.once) {
+  client.destroy();
+  await server.close();
+} else {
+  console.log(`Watching ${values.content}/ for changes; Ctrl-C to stop.`);
+  let timer: NodeJS.Timeout | undefined;
+  const changed = new Set<string>();
+  watch(values.content, { recursive: true }, (_, name) => {
+    if (!name) return;
+    changed.add(join(values.content, name.toString()));
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const batch = [...changed];
+      changed.clear();
+      for (const file of batch) await upload(file);
+      await deliver();
+    }, 200);
+  });
+}
