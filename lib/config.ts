@@ -34,6 +34,8 @@ export interface FeedsConfig {
   tags: Record<string, string>;
   /** Characters of the plain-text summary. */
   summaryLength: number;
+  /** Where the feeds/ folder is served from (CloudFront or a custom domain); defaults to url + baseurl. */
+  url: string;
 }
 
 export const CONFIG_FILE = "_config.yml";
@@ -112,7 +114,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   }
 
   const rawFeeds = raw.feeds ?? {};
-  const feeds: FeedsConfig = { limit: 50, permalink: PERMALINK_STYLES.date!, categories: {}, tags: {}, summaryLength: 200 };
+  const feeds: FeedsConfig = { limit: 50, permalink: PERMALINK_STYLES.date!, categories: {}, tags: {}, summaryLength: 200, url: "" };
   if (!isRecord(rawFeeds)) {
     problems.push("feeds must be a mapping");
   } else {
@@ -124,11 +126,17 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
       if (!expanded.startsWith("/")) problems.push(`feeds.permalink must be a style name (${Object.keys(PERMALINK_STYLES).join(", ")}) or a pattern starting with "/", got "${permalink}"`);
       feeds.permalink = expanded;
     }
+    const feedsUrl = str(rawFeeds, "url", "feeds.url", false);
+    if (feedsUrl) {
+      if (/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(feedsUrl)) feeds.url = feedsUrl.replace(/\/+$/, "");
+      else problems.push(`feeds.url must be an absolute http(s) URL such as "https://feeds.example.com", got "${feedsUrl}"`);
+    }
     feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", checkCategoryName, problems);
     feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", checkNameSegment, problems);
   }
 
   if (problems.length > 0) throw new ConfigError(file, problems);
+  feeds.url ||= `${url}${baseurl}`;
   return { title, description, url, baseurl, timezone, lang, ...(author ? { author } : {}), feeds };
 }
 

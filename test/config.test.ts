@@ -34,6 +34,7 @@ describe("parseConfig: the real site", () => {
         categories: { beijingshangbao: "北京商报新闻", zhengquanshibao: "证券时报新闻", diyicaijing: "第一财经新闻" },
         tags: {},
         summaryLength: 200,
+        url: "https://finews.withounder.com",
       },
     });
   });
@@ -264,5 +265,16 @@ describe("parseConfig: files that are not a config", () => {
 
   it("removes XML-forbidden characters from values", () => {
     expect(parseConfig("title: 财经\u0008新闻\u001D网\nurl: https://finews.example.com\n").title).toBe("财经新闻网");
+  });
+});
+
+describe("feeds.url", () => {
+  it("defaults to url + baseurl and can point at the CDN that serves feeds/", () => {
+    expect(parseConfig("title: t\nurl: https://a.example\nbaseurl: /news\n").feeds.url).toBe("https://a.example/news");
+    expect(parseConfig("title: t\nurl: https://a.example\nfeeds:\n  url: https://d111.cloudfront.net/\n").feeds.url).toBe("https://d111.cloudfront.net");
+  });
+
+  it("is refused when it is not an absolute URL, naming the key", () => {
+    expect(() => parseConfig("title: t\nurl: https://a.example\nfeeds:\n  url: cdn.example\n")).toThrow(/feeds\.url/);
   });
 });

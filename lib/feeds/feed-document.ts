@@ -10,9 +10,9 @@ export function displayTitle(feed: FeedDefinition, config: SiteConfig): string {
   return config.title;
 }
 
-/** Absolute URL of a storage key under the site's feed base, each segment percent-encoded. */
+/** Absolute URL of an output key ("feeds/…") where the feeds are served, each segment percent-encoded. */
 export function publicUrl(key: string, config: SiteConfig): string {
-  return `${config.url}${config.baseurl}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  return `${config.feeds.url}/${key.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 /** Builds the item shown for a post in every feed; this is where the costly body rendering happens. */
