@@ -32,7 +32,8 @@ export function renderRss(doc: FeedDocument): string {
       published: zonedDate(item.published, tz),
       // RSS descriptions are HTML; the summary is plain text, so it is escaped once.
       description: escapeHtml(item.summary),
-      content: item.html,
+      // The package declares the dc: namespace only for items with content, so there always is some.
+      content: item.html || "<p></p>",
       category: item.categories.map((c) => ({ name: c.label })),
       ...(item.author?.email ? { author: [{ name: item.author.name, email: item.author.email }] } : {}),
       extensions,
