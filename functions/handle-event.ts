@@ -70,6 +70,8 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
   }
 
   const failures: SQSBatchItemFailure[] = [];
+  // Delivered directly, not by SQS: only a thrown error makes Lambda retry the invocation.
+  if (result.failedAt !== undefined && messages.every((m) => !m.id)) throw result.failure;
   if (result.failedAt !== undefined) {
     // Changes past the batch's own are posts that came due; the next tick retries those.
     const firstFailed = owner[result.failedAt];

@@ -14,7 +14,7 @@ export function readSettings(env: Record<string, string | undefined>): Settings 
   const problems: string[] = [];
   const bucket = env.BUCKET?.trim() ?? "";
   if (!bucket) problems.push("BUCKET is not set: it names the bucket that holds content/, feeds/ and state/");
-  else if (!BUCKET_NAME.test(bucket)) problems.push(`BUCKET "${bucket}" is not a valid S3 bucket name`);
+  else if (!BUCKET_NAME.test(bucket) || bucket.includes("..") || /^\d+\.\d+\.\d+\.\d+$/.test(bucket)) problems.push(`BUCKET "${bucket}" is not a valid S3 bucket name`);
   const cacheControl = env.CACHE_CONTROL?.trim() || DEFAULT_CACHE_CONTROL;
   if (/[\r\n]/.test(cacheControl)) problems.push("CACHE_CONTROL must be a single header value");
   if (problems.length > 0) throw new ConfigError("environment", problems);

@@ -9,13 +9,11 @@ import { stripXmlForbidden } from "./text.js";
 import type { Post } from "./post.js";
 
 /** File endings read as posts, and how their bodies are rendered. */
+// The EventBridge rule in infra/queue.yml routes exactly these endings.
 const FORMATS: Record<string, Post["format"]> = {
   md: "markdown",
   markdown: "markdown",
-  mkd: "markdown",
-  mkdn: "markdown",
   html: "html",
-  htm: "html",
 };
 
 /** True when `key` names a file the publisher reads as a post (not `_config.yml`, not hidden). */

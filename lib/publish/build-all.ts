@@ -11,7 +11,8 @@ import { fullState } from "./full-state.js";
 import { JOURNAL_KEY, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
-import { writeChanged, type WriteOutcome } from "./write-files.js";
+import { loadSiteState } from "./state-store.js";
+import { DEFAULT_CACHE_CONTROL, writeChanged, type WriteOutcome } from "./write-files.js";
 
 export interface BuildOptions {
   /** Root holding `_config.yml` and the posts. */
@@ -86,13 +87,17 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   );
   files.push(renderIndex(feeds.map((f) => f.feed), config));
 
-  const writes = await writeChanged(output, files, options.cacheControl, concurrency);
+  const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
+  // Equal bytes are not rewritten, but a new Cache-Control must reach every object.
+  const previous = options.state ? await loadSiteState(options.state) : null;
+  const force = previous !== null && previous.cacheControl !== cacheControl;
+  const writes = await writeChanged(output, files, { cacheControl, concurrency, force });
   const produced = new Set(files.map((f) => f.key));
   const stale = (await output.list("feeds/")).filter(
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
   );
   await mapLimit(stale, concurrency, (key) => output.delete(key));
-  if (options.state) await replaceState(options.state, fullState({ feeds, items, files, posts, now, config }), concurrency);
+  if (options.state) await replaceState(options.state, fullState({ feeds, items, files, posts, now, config, cacheControl }), concurrency);
 
   rejected.sort((a, b) => (a.key < b.key ? -1 : 1));
   return {

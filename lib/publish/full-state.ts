@@ -15,6 +15,7 @@ export interface FullBuild {
   posts: Post[];
   now: Date;
   config: SiteConfig;
+  cacheControl: string;
 }
 
 /** The complete index state that matches a full build, as objects to write. Pure. */
@@ -41,6 +42,7 @@ export function fullState(build: FullBuild): StateWrite[] {
   const site: SiteState = {
     version: STATE_VERSION,
     config: configHash(build.config),
+    cacheControl: build.cacheControl,
     feeds: build.feeds.map((f) => f.feed.dir),
     scheduled: {},
     ...(hashes.has(OPML_FILE.key) ? { opml: hashes.get(OPML_FILE.key)! } : {}),

@@ -37,7 +37,10 @@ import {
 } from "./state-store.js";
 import { DEFAULT_CACHE_CONTROL, sha256 } from "./write-files.js";
 
-/** A post that was written or removed under content/; `key` is relative to content/. */
+/**
+ * A post that was written or removed under content/; `key` is relative to content/. `removed` is
+ * what the event said; the bucket has the last word (see publishChanges).
+ */
 export interface Change {
   key: string;
   removed: boolean;
@@ -89,8 +92,12 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   await recoverState(bucket);
   const config = await loadConfig(content);
   const site = await loadSiteState(bucket);
-  // A changed _config.yml (title, limit, timezone…) changes every feed: only a full build can follow it.
-  if (!site || site.version !== STATE_VERSION || site.config !== configHash(config)) return rebuild(options, changes);
+  // A changed _config.yml (title, limit, timezone…) changes every feed, and a new Cache-Control must
+  // reach every feed object: only a full build can follow either.
+  const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
+  if (!site || site.version !== STATE_VERSION || site.config !== configHash(config) || site.cacheControl !== cacheControl) {
+    return rebuild(options, changes);
+  }
 
   const reserveSize = options.reserveSize ?? 2 * config.feeds.limit;
   const feedStates = new Map<string, FeedState>();
@@ -126,7 +133,9 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     try {
       // Every read for this change happens before any state is touched, so a failed read leaves
       // the state as if the change had not been seen and it can be retried as it is.
-      const bytes = change.removed ? null : await content.get(change.key);
+      // The post is read even for a deletion: events may arrive out of order (a delete after the
+      // upload that replaced it), and S3 also reports expired old versions as deletions.
+      const bytes = await content.get(change.key);
       let post: Post | undefined;
       let rejection: string | undefined;
       if (bytes) {
@@ -269,6 +278,7 @@ async function rebuild(options: PublishOptions, changes: Change[], results: Chan
   const rejected = new Map(report.rejected.map((e) => [e.key, e.reason]));
   const byKey = new Map(report.posts.map((p) => [p.key, p]));
   const outcomes: ChangeResult[] = changes.map((c) => {
+    if (!isPostKey(c.key)) return { key: c.key, outcome: "ignored", reason: "not a post file", ms: 0 };
     const post = byKey.get(c.key);
     const reason = rejected.get(c.key);
     const outcome: ChangeOutcome = reason ? "rejected" : !post ? "removed" : post.draft ? "draft" : isLive(post, options.now) ? "published" : "scheduled";

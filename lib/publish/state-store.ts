@@ -28,6 +28,8 @@ export interface SiteState {
   version: number;
   /** configHash of the configuration the state was built with. */
   config: string;
+  /** Cache-Control the feed objects were written with. */
+  cacheControl: string;
   /** Every feed folder that exists, sorted. */
   feeds: string[];
   /** Posts not yet due, by key: their publication instant in ms. */

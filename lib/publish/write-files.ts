@@ -21,11 +21,10 @@ export interface WriteOutcome {
 export async function writeChanged(
   storage: Storage,
   files: OutputFile[],
-  cacheControl = DEFAULT_CACHE_CONTROL,
-  concurrency = 8,
+  { cacheControl = DEFAULT_CACHE_CONTROL, concurrency = 8, force = false }: { cacheControl?: string; concurrency?: number; force?: boolean } = {},
 ): Promise<WriteOutcome[]> {
   return mapLimit(files, concurrency, async (file) => {
-    if ((await storage.hash(file.key)) === sha256(file.body)) return { key: file.key, outcome: "unchanged" as const };
+    if (!force && (await storage.hash(file.key)) === sha256(file.body)) return { key: file.key, outcome: "unchanged" as const };
     await storage.put(file.key, file.body, { contentType: file.contentType, cacheControl });
     return { key: file.key, outcome: "written" as const };
   });

@@ -164,20 +164,26 @@ describe("packaged template", () => {
     const contentRule = () => rules().find((p) => p.EventPattern)!;
     const scheduleRule = () => rules().find((p) => p.ScheduleExpression)!;
 
-    it("routes only Object Created/Deleted of content/*.md in this bucket", () => {
+    it("routes only Object Created/Deleted of posts (content/*.md, .markdown, .html) in this bucket", () => {
       expect(rules()).toHaveLength(2);
       const pattern = contentRule().EventPattern;
       expect(pattern.source).toEqual(["aws.s3"]);
       expect([...pattern["detail-type"]].sort()).toEqual(["Object Created", "Object Deleted"]);
       expect(pattern.detail.bucket.name).toEqual([{ Ref: "ContentBucket" }]);
-      expect(pattern.detail.object.key).toEqual([{ wildcard: "content/*.md" }]);
+      expect(pattern.detail.object.key).toEqual([
+        { wildcard: "content/*.md" },
+        { wildcard: "content/*.markdown" },
+        { wildcard: "content/*.html" },
+      ]);
     });
 
     it("uses a key pattern that matches nested posts and never the publisher's own writes", () => {
       // EventBridge wildcard: `*` matches any run of characters, `/` included.
-      const [{ wildcard }] = contentRule().EventPattern.detail.object.key;
+      const wildcards = (contentRule().EventPattern.detail.object.key as { wildcard: string }[]).map((k) => k.wildcard);
       const matches = (key: string) =>
-        new RegExp(`^${(wildcard as string).split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(key);
+        wildcards.some((wildcard) =>
+          new RegExp(`^${wildcard.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(key),
+        );
       expect(matches("content/hello.md")).toBe(true);
       expect(matches("content/2024/05/hello-world.md")).toBe(true);
       expect(matches("content/notes.txt")).toBe(false);
