@@ -1,0 +1,148 @@
+import { rm } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  checkAtomWithFeedparser,
+  checkAtomWithJing,
+  checkJsonFeed,
+  checkRssWithFeedparser,
+  checkXmlWellFormed,
+  parseWithFeedparser,
+  parseWithRowanmanning,
+  parseWithRssParser,
+  type ParsedItem,
+} from "../support/validators.js";
+import {
+  CONTENT_DIR,
+  SLOW_TOOL_TIMEOUT,
+  CONTENT_FACTS,
+  SITE_URL,
+  build,
+  contentFeedDirs,
+  contentFeedFiles,
+  contentPosts,
+  elements,
+  needs,
+  parseXml,
+  readText,
+  readTree,
+  unescapeHtml,
+} from "./helpers.js";
+
+// Every file content/ must produce, derived from its front matter without lib/: test names come from it.
+const FILES = contentFeedFiles();
+const RSS = FILES.filter((f) => f.endsWith("/rss.xml"));
+const ATOM = FILES.filter((f) => f.endsWith("/atom.xml"));
+const JSON_FEEDS = FILES.filter((f) => f.endsWith("/feed.json"));
+
+let out = "";
+
+beforeAll(async () => {
+  ({ out } = await build(CONTENT_DIR, new Date("2026-01-01T00:00:00Z")));
+});
+
+afterAll(async () => {
+  if (out) await rm(out, { recursive: true, force: true });
+});
+
+describe("the sample site's output", () => {
+  it("is exactly one RSS, Atom and JSON feed per site, category and tag, plus the OPML list", async () => {
+    expect([...(await readTree(out)).keys()]).toEqual(FILES);
+    // The oracle itself: the site feed, content/'s three categories, and its tags.
+    expect(contentFeedDirs()).toEqual(expect.arrayContaining(["feeds", "feeds/beijingshangbao", "feeds/diyicaijing", "feeds/zhengquanshibao", "feeds/tags/银行"]));
+  });
+});
+
+describe.concurrent("RSS 2.0 files", () => {
+  needs("xmllint", "feedparser");
+
+  it.each(RSS)("%s is well-formed and feedparser reads it as rss20 without bozo", async (file) => {
+    const xml = readText(out, file);
+    expect(await checkXmlWellFormed(xml)).toEqual({ ok: true, problems: [] });
+    expect(await checkRssWithFeedparser(xml)).toEqual({ ok: true, problems: [] });
+  }, SLOW_TOOL_TIMEOUT);
+});
+
+describe.concurrent("Atom 1.0 files", () => {
+  needs("xmllint", "jing", "feedparser");
+
+  it.each(ATOM)("%s is well-formed, valid against RFC 4287's schema, and atom10 without bozo", async (file) => {
+    const xml = readText(out, file);
+    expect(await checkXmlWellFormed(xml)).toEqual({ ok: true, problems: [] });
+    expect(await checkAtomWithJing(xml)).toEqual({ ok: true, problems: [] });
+    expect(await checkAtomWithFeedparser(xml)).toEqual({ ok: true, problems: [] });
+  }, SLOW_TOOL_TIMEOUT);
+});
+
+describe("JSON Feed files", () => {
+  it.each(JSON_FEEDS)("%s is valid JSON Feed 1.1", async (file) => {
+    expect(await checkJsonFeed(readText(out, file))).toEqual({ ok: true, problems: [] });
+  });
+});
+
+describe("feeds/index.opml", () => {
+  needs("xmllint");
+
+  it("is well-formed and lists the site feed and every category feed with an absolute https xmlUrl", async () => {
+    const xml = readText(out, "feeds/index.opml");
+    expect(await checkXmlWellFormed(xml)).toEqual({ ok: true, problems: [] });
+    const outlines = elements(parseXml(xml), "outline").map((o) => o.attribs);
+    const categoryDirs = contentFeedDirs().filter((d) => d !== "feeds" && !d.startsWith("feeds/tags/"));
+    expect(categoryDirs).toEqual(["feeds/beijingshangbao", "feeds/diyicaijing", "feeds/zhengquanshibao"]);
+    expect(outlines.map((o) => o.xmlUrl)).toEqual([
+      `${SITE_URL}/feeds/rss.xml`,
+      ...categoryDirs.map((d) => `${SITE_URL}/${d}/rss.xml`),
+    ]);
+    for (const o of outlines) {
+      expect(new URL(o.xmlUrl!).protocol).toBe("https:");
+      expect(o.type).toBe("rss");
+      expect(o.text).toMatch(/^财经新闻网/);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Read back with three independent readers and compare to the source posts.
+
+const SOURCE = contentPosts();
+// Newest first, as the feed must order them.
+const EXPECTED = SOURCE.map((p) => ({ ...p, ...CONTENT_FACTS[p.file]! })).sort((a, b) => (a.instant < b.instant ? 1 : -1));
+
+function expectItemsMatchSource(items: ParsedItem[], reader: string): void {
+  expect(items.map((i) => i.title), reader).toEqual(EXPECTED.map((p) => p.title));
+  for (const [n, item] of items.entries()) {
+    const source = EXPECTED[n]!;
+    const where = `${reader}: ${source.file}`;
+    const slug = source.file.replace(/^\d{4}-\d{2}-\d{2}-/, "").replace(/\.md$/, "");
+    expect(item.link, where).toMatch(/^https:\/\/finews\.withounder\.com\//);
+    expect(decodeURIComponent(new URL(item.link!).pathname), where).toMatch(new RegExp(`/${slug}\\.html$`));
+    expect(new Date(item.date!).toISOString(), where).toBe(source.instant);
+    expect(item.content, where).toContain(source.sentence);
+  }
+}
+
+describe.each(["feeds/rss.xml", "feeds/atom.xml"])("%s read back", (file) => {
+  it("by rss-parser: titles, https links, dates and content match the source posts", async () => {
+    expectItemsMatchSource((await parseWithRssParser(readText(out, file))).items, "rss-parser");
+  });
+
+  it("by @rowanmanning/feed-parser: titles, https links, dates and content match the source posts", async () => {
+    expectItemsMatchSource((await parseWithRowanmanning(readText(out, file))).items, "@rowanmanning/feed-parser");
+  });
+
+  describe("by Python feedparser", () => {
+    needs("feedparser");
+
+    it("titles, https links, dates and content match the source posts", async () => {
+      const parsed = await parseWithFeedparser(readText(out, file));
+      const items: ParsedItem[] = parsed.entries.map((e) => ({
+        id: e.id,
+        // feedparser hands back the titles it takes for HTML with & < > escaped.
+        title: e.title === null ? null : unescapeHtml(e.title),
+        link: e.link,
+        date: e.published,
+        content: e.content,
+      }));
+      expectItemsMatchSource(items, "feedparser");
+    });
+  });
+});
