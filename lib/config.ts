@@ -1,6 +1,7 @@
 import { ConfigError } from "./errors.js";
 import { isKnownTimeZone } from "./posts/dates.js";
 import { checkCategoryName, checkNameSegment } from "./posts/names.js";
+import { isAbsoluteUrl } from "./posts/permalink.js";
 import { stripXmlForbidden } from "./posts/text.js";
 import { loadYaml } from "./posts/yaml.js";
 
@@ -108,6 +109,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
     const email = str(rawAuthor, "email", "author.email", false);
     const authorUrl = str(rawAuthor, "url", "author.url", false);
     if (email && !EMAIL.test(email)) problems.push(`author.email must be an email address, got "${email}"`);
+    if (authorUrl && !isAbsoluteUrl(authorUrl, true)) problems.push(`author.url must be an absolute http(s) URL, got "${authorUrl}"`);
     if (name) author = { name, ...(email ? { email } : {}), ...(authorUrl ? { url: authorUrl } : {}) };
   } else if (rawAuthor !== undefined && rawAuthor !== null) {
     problems.push("author must be a name or a mapping with name and optional email and url");
@@ -128,7 +130,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
     }
     const feedsUrl = str(rawFeeds, "url", "feeds.url", false);
     if (feedsUrl) {
-      if (/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(feedsUrl)) feeds.url = feedsUrl.replace(/\/+$/, "");
+      if (isAbsoluteUrl(feedsUrl, true) && !/[\s?#]/.test(feedsUrl)) feeds.url = new URL(feedsUrl).href.replace(/\/+$/, "");
       else problems.push(`feeds.url must be an absolute http(s) URL such as "https://feeds.example.com", got "${feedsUrl}"`);
     }
     feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", checkCategoryName, problems);

@@ -1,14 +1,15 @@
 import { Feed } from "feed";
 import { escapeHtml } from "../posts/text.js";
 import type { FeedDocument } from "./model.js";
+import { isSafeXmlJsAttribute, xmlJsText } from "./xml-js-text.js";
 import { zonedDate } from "./zoned-date.js";
 
 /** Atom 1.0 (RFC 4287) with full content and summaries. Pure. */
 export function renderAtom(doc: FeedDocument): string {
   const tz = doc.timeZone;
   const feed = new Feed({
-    title: doc.title,
-    description: doc.description || undefined,
+    title: xmlJsText(doc.title),
+    description: doc.description ? xmlJsText(doc.description) : undefined,
     id: doc.links.atom,
     link: doc.homeUrl,
     updated: zonedDate(doc.updated, tz),
@@ -26,7 +27,8 @@ export function renderAtom(doc: FeedDocument): string {
       published: zonedDate(item.published, tz),
       description: escapeHtml(item.summary),
       content: item.html,
-      category: item.categories.map((c) => ({ term: c.term, name: c.label })),
+      // The label is optional in Atom; one the package would write unescaped is left out.
+      category: item.categories.map((c) => ({ term: c.term, ...(isSafeXmlJsAttribute(c.label) ? { name: c.label } : {}) })),
       ...(item.author ? { author: [personOf(item.author)] } : {}),
     });
   }
@@ -35,5 +37,5 @@ export function renderAtom(doc: FeedDocument): string {
 }
 
 function personOf(p: FeedDocument["author"]) {
-  return { name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.url ? { link: p.url } : {}) };
+  return { name: xmlJsText(p.name), ...(p.email ? { email: xmlJsText(p.email) } : {}), ...(p.url ? { link: p.url } : {}) };
 }

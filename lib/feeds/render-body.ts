@@ -66,15 +66,34 @@ function absolutizeAttributes(attribs: sanitizeHtml.Attributes, baseUrl: string)
     if (value !== undefined) out[name] = absolutize(value, baseUrl);
   }
   if (out.srcset !== undefined) {
-    out.srcset = out.srcset
-      .split(/,\s+/)
-      .map((candidate) => {
-        const [url = "", ...descriptors] = candidate.trim().split(/\s+/);
-        return [absolutize(url, baseUrl), ...descriptors].join(" ");
-      })
+    out.srcset = parseSrcset(out.srcset)
+      .map(({ url, descriptors }) => (descriptors ? `${absolutize(url, baseUrl)} ${descriptors}` : absolutize(url, baseUrl)))
       .join(", ");
   }
   return out;
+}
+
+/**
+ * Splits a srcset as the HTML standard does: a URL runs to the next white space (so a data: URL
+ * keeps its commas), a comma ending it ends the candidate, otherwise descriptors run to the next comma.
+ */
+export function parseSrcset(srcset: string): { url: string; descriptors: string }[] {
+  const candidates: { url: string; descriptors: string }[] = [];
+  let rest = srcset;
+  for (;;) {
+    rest = rest.replace(/^[\s,]+/, "");
+    if (rest === "") return candidates;
+    const url = /^\S+/.exec(rest)![0];
+    rest = rest.slice(url.length);
+    if (url.endsWith(",")) {
+      candidates.push({ url: url.replace(/,+$/, ""), descriptors: "" });
+      continue;
+    }
+    const comma = rest.indexOf(",");
+    const descriptors = (comma === -1 ? rest : rest.slice(0, comma)).trim();
+    rest = comma === -1 ? "" : rest.slice(comma + 1);
+    candidates.push({ url, descriptors });
+  }
 }
 
 /** Resolves `url` against the post's own URL; protocol-relative URLs become https. */

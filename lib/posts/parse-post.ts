@@ -3,7 +3,7 @@ import { PostError } from "../errors.js";
 import { DateFormatError, parseDate } from "./dates.js";
 import { parseFrontMatter } from "./front-matter.js";
 import { checkCategoryName, checkNameSegment, parseNameList } from "./names.js";
-import { postUrl } from "./permalink.js";
+import { isAbsoluteUrl, postUrl } from "./permalink.js";
 import { postId } from "./post-id.js";
 import { stripXmlForbidden } from "./text.js";
 import type { Post } from "./post.js";
@@ -90,9 +90,16 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
   const published = data.published;
   if (published !== undefined && typeof published !== "boolean") fail("published must be true or false");
 
+  const idOverride = text_("id") ?? text_("guid");
+  if (idOverride && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(idOverride) && !isAbsoluteUrl(idOverride)) {
+    fail(`id "${idOverride}" looks like a URI but is not a valid one`);
+  }
+  if (permalink && /^https?:/i.test(permalink) && !isAbsoluteUrl(permalink, true)) {
+    fail(`permalink "${permalink}" is not a valid absolute URL`);
+  }
   const post: Post = {
     key,
-    id: postId(config.url, key, text_("id") ?? text_("guid")),
+    id: postId(config.url, key, idOverride),
     url: postUrl({ slug, categories, date, ...(permalink ? { permalink } : {}) }, config),
     title,
     date,
@@ -127,7 +134,10 @@ function parseAuthor(v: unknown, fail: (reason: string) => never): Person | unde
     const person: Person = { name: stripXmlForbidden(name).trim() };
     if (typeof email === "string" && email.trim()) person.email = stripXmlForbidden(email).trim();
     const link = typeof url === "string" ? url : typeof uri === "string" ? uri : undefined;
-    if (link) person.url = stripXmlForbidden(link).trim();
+    if (link) {
+      person.url = stripXmlForbidden(link).trim();
+      if (!isAbsoluteUrl(person.url, true)) fail(`author.url "${person.url}" is not an absolute http(s) URL`);
+    }
     return person;
   }
   return fail("author must be a name or a mapping with name, email and url");

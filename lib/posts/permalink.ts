@@ -45,6 +45,16 @@ export function postUrl(input: PermalinkInput, config: SiteConfig): string {
   return base + fill(config.feeds.permalink).replace(/\/{2,}/g, "/");
 }
 
+/** True when `value` parses as an absolute URL (with `web`, an http(s) one with a host). */
+export function isAbsoluteUrl(value: string, web = false): boolean {
+  try {
+    const url = new URL(value);
+    return !web || ((url.protocol === "https:" || url.protocol === "http:") && url.host !== "");
+  } catch {
+    return false;
+  }
+}
+
 function isoWeek(year: number, month: number, day: number): string {
   const d = new Date(Date.UTC(year, month - 1, day));
   d.setUTCDate(d.getUTCDate() + 4 - (d.getUTCDay() || 7));
