@@ -1,0 +1,193 @@
+import type { BuildFigures } from "./build-child.js";
+import type { BundleFigures } from "./bundle.js";
+import type { RequestCounts, SiteFigures, UploadFigures } from "./upload-child.js";
+
+export interface Results {
+  timestamp: string;
+  commit: string;
+  machine: { cpu: string; cores: number; memoryGb: number; os: string; node: string };
+  corpus: { seed: number; generator: number };
+  builds: (BuildFigures & { n: number })[];
+  upload?: UploadFigures & { requestTablesEqual: boolean | null };
+  bundle?: BundleFigures;
+}
+
+export interface TargetCheck {
+  figure: string;
+  value: string;
+  target: string;
+  /** null when the run did not measure it. */
+  met: boolean | null;
+}
+
+const MB = 1_000_000; // the bundle target is in decimal megabytes
+const k = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function sameCounts(a: RequestCounts, b: RequestCounts): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((op) => (a[op] ?? 0) === (b[op] ?? 0));
+}
+
+/** Whether every site's uploads made exactly the requests the first site's did, upload by upload; null below two sites. */
+export function requestTablesEqual(sites: SiteFigures[]): boolean | null {
+  const [first, ...rest] = sites;
+  if (!first || rest.length === 0) return null;
+  return rest.every((site) => site.uploads.every((u, i) => first.uploads[i] !== undefined && sameCounts(u.requests, first.uploads[i]!.requests)));
+}
+
+export function evaluate(results: Results): TargetCheck[] {
+  const build = (n: number) => results.builds.find((b) => b.n === n);
+  const checks: TargetCheck[] = [];
+  const b10k = build(10_000);
+  checks.push({ figure: "full build, 10k posts", value: b10k ? seconds(b10k.ms) : "not run", target: "< 1.5 s", met: b10k ? b10k.ms < 1500 : null });
+  const b100k = build(100_000);
+  checks.push({ figure: "full build, 100k posts", value: b100k ? seconds(b100k.ms) : "not run", target: "< 15 s", met: b100k ? b100k.ms < 15_000 : null });
+  checks.push({
+    figure: "peak RSS, 100k build",
+    value: b100k ? `${b100k.peakRssMb} MB` : "not run",
+    target: "< 400 MB",
+    met: b100k ? b100k.peakRssMb < 400 : null,
+  });
+  const sites = results.upload?.sites ?? [];
+  if (sites.length === 0) checks.push({ figure: "upload, median", value: "not run", target: "< 300 ms", met: null });
+  for (const site of sites) {
+    checks.push({ figure: `upload, median, ${k(site.n)} site`, value: `${site.medianMs} ms`, target: "< 300 ms", met: site.medianMs < 300 });
+  }
+  const equal = results.upload?.requestTablesEqual ?? null;
+  checks.push({
+    figure: `upload requests equal at ${sites.map((s) => k(s.n)).join(" and ") || "two sizes"}`,
+    value: equal === null ? "not run" : equal ? "equal" : "different",
+    target: "equal",
+    met: equal,
+  });
+  const burst = results.upload?.burst;
+  checks.push({
+    figure: "burst: PutObject per feed file per batch",
+    value: burst ? `max ${burst.maxPutsPerFeedKeyPerBatch}` : "not run",
+    target: "<= 1",
+    met: burst ? burst.maxPutsPerFeedKeyPerBatch <= 1 && burst.failedMessages === 0 : null,
+  });
+  const bundle = results.bundle;
+  checks.push({ figure: "bundle size", value: bundle ? `${bundle.bytes} B` : "not run", target: "< 1 MB (1,000,000 B)", met: bundle ? bundle.bytes < MB : null });
+  checks.push({ figure: "bundle import, median of 5", value: bundle ? `${bundle.medianImportMs} ms` : "not run", target: "< 200 ms", met: bundle ? bundle.medianImportMs < 200 : null });
+  return checks;
+}
+
+function table(head: string[], rows: string[][], rightAlign = new Set<number>()): string {
+  // CJK characters take two columns in a terminal.
+  const width = (s: string) => [...s].reduce((w, c) => w + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(c) ? 2 : 1), 0);
+  const widths = head.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => {
+        const pad = " ".repeat(widths[i]! - width(c));
+        return rightAlign.has(i) ? pad + c : c + pad;
+      })
+      .join("  ")
+      .trimEnd();
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+export function formatReport(results: Results, checks: TargetCheck[]): string {
+  const { machine } = results;
+  const out: string[] = [];
+  out.push(`feedpub benchmarks, ${results.timestamp}, commit ${results.commit.slice(0, 12)}`);
+  out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB; ${machine.os}; Node ${machine.node}`);
+  out.push(`corpus: seed ${results.corpus.seed}, generator v${results.corpus.generator}; every post ~9.6 KB; now = 2025-01-01T00:00+08:00`);
+
+  if (results.builds.length > 0) {
+    out.push("", "Full local build (buildAll, fs driver in and out; a fresh plain-node process per size, bench/build-child.ts bundled)");
+    out.push(
+      table(
+        ["posts", "wall", "posts/s", "peak RSS", "RSS before build", "feeds", "bodies rendered", "files written", "output"],
+        results.builds.map((b) => [
+          String(b.n),
+          seconds(b.ms),
+          String(b.postsPerSecond),
+          `${b.peakRssMb} MB`,
+          `${b.baselineRssMb} MB`,
+          String(b.feeds),
+          String(b.rendered),
+          String(b.filesWritten),
+          `${b.outputMb} MiB`,
+        ]),
+        new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]),
+      ),
+    );
+  }
+
+  const upload = results.upload;
+  if (upload) {
+    out.push("", "Upload path (handleEvent ← one SQS-wrapped EventBridge \"Object Created\"; s3rver in the same process)");
+    for (const site of upload.sites) {
+      out.push(`  ${k(site.n)} site: ${site.populate.note} [${seconds(site.populate.ms)}]`);
+      out.push(`  ${k(site.n)} site: full build with state into the bucket (content from ${site.stateBuild.content}): ${seconds(site.stateBuild.ms)}`);
+    }
+    out.push(
+      table(
+        ["site", "first call", "uploads (ms)", "median", "PUT bytes", "GET bytes", "rebuilt", `+${upload.sites[0]?.latency?.perRequestMs ?? 0} ms/request`, "sequential round trips"],
+        upload.sites.map((s) => [
+          k(s.n),
+          `${Math.round(s.warmup.ms)} ms`,
+          s.uploads.map((u) => Math.round(u.ms)).join(" "),
+          `${s.medianMs} ms`,
+          `${(s.uploads[0]!.bytesPut / 2 ** 20).toFixed(1)} MiB`,
+          `${(s.uploads[0]!.bytesGot / 2 ** 20).toFixed(1)} MiB`,
+          s.uploads.some((u) => u.rebuilt) ? "YES" : "no",
+          s.latency ? `${s.latency.medianMs} ms` : "-",
+          s.latency ? String(s.latency.sequentialRoundTrips) : "-",
+        ]),
+        new Set([1, 3, 4, 5, 7, 8]),
+      ),
+    );
+    const ops = [...new Set(upload.sites.flatMap((s) => s.uploads.flatMap((u) => Object.keys(u.requests))))].sort();
+    out.push("", "S3 requests per upload, by operation (first measured upload; every upload is compared)");
+    out.push(
+      table(
+        ["operation", ...upload.sites.map((s) => `${k(s.n)} site`)],
+        [...ops.map((op) => [op, ...upload.sites.map((s) => String(s.uploads[0]!.requests[op] ?? 0))]), ["total", ...upload.sites.map((s) => String(Object.values(s.uploads[0]!.requests).reduce((a, c) => a + c, 0)))]],
+        new Set(upload.sites.map((_, i) => i + 1)),
+      ),
+    );
+    const equal = upload.requestTablesEqual;
+    out.push(
+      equal === null
+        ? "  (one site size only: nothing to compare)"
+        : `  request counts ${equal ? "ARE EQUAL" : "DIFFER"} at ${upload.sites.map((s) => k(s.n)).join(" and ")}, upload by upload`,
+    );
+    const burst = upload.burst;
+    if (burst) {
+      out.push("", `Burst onto the ${k(burst.site)} site: ${burst.posts} new posts as ${burst.batches} SQS batches of 10, one handler call per batch`);
+      out.push(
+        table(
+          ["total", "median batch", "slowest batch", "max PutObject per feed file per batch", "feed PutObject", "PUT bytes", "rebuilt batches", "failed messages"],
+          [[seconds(burst.totalMs), `${burst.medianBatchMs} ms`, `${burst.maxBatchMs} ms`, String(burst.maxPutsPerFeedKeyPerBatch), String(burst.feedPutObjects), `${Math.round(burst.bytesPut / 2 ** 20)} MiB`, String(burst.rebuiltBatches), String(burst.failedMessages)]],
+          new Set([0, 1, 2, 3, 4, 5, 6, 7]),
+        ),
+      );
+      out.push(`  requests in all: ${Object.entries(burst.requests).map(([op, n]) => `${op} ${n}`).join(", ")}`);
+    }
+  }
+
+  const bundle = results.bundle;
+  if (bundle) {
+    out.push("", "Lambda bundle (scripts/bundle.ts's esbuild build of functions/publish.ts, written to bench/out/publish.mjs)");
+    out.push(
+      table(
+        ["bytes", "gzip", "build", "import, median of 5", "imports (ms)", "node -e start to exit"],
+        [[String(bundle.bytes), String(bundle.gzipBytes), `${bundle.buildMs} ms`, `${bundle.medianImportMs} ms`, bundle.importMs.join(" "), `${bundle.medianProcessMs} ms`]],
+        new Set([0, 1, 2, 3, 5]),
+      ),
+    );
+  }
+
+  out.push("", "Targets");
+  out.push(
+    table(
+      ["figure", "measured", "target", ""],
+      checks.map((c) => [c.figure, c.value, c.target, c.met === null ? "not run" : c.met ? "met" : "MISSED"]),
+    ),
+  );
+  return out.join("\n");
+}

@@ -1,0 +1,148 @@
+/**
+ * `npm run bench`: full builds, the upload path on s3rver, a burst of batches and the Lambda bundle,
+ * printed as one table beside the targets and saved to bench/results.json. Figures only: a slow
+ * machine misses targets but the run still exits 0; only a crash fails it.
+ *
+ *   npm run bench -- --sizes 1000,10000 --skip-upload
+ */
+import { execFileSync } from "node:child_process";
+import { cpus, platform, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { build } from "esbuild";
+import type { BuildFigures } from "./build-child.js";
+import { measureBundle, type BundleFigures } from "./bundle.js";
+import { REPO_ROOT, runChild } from "./child-io.js";
+import { DEFAULT_SEED, ensureCorpus, GENERATOR_VERSION, NOW } from "./corpus.js";
+import { evaluate, formatReport, requestTablesEqual } from "./report.js";
+import type { UploadFigures, UploadOptions } from "./upload-child.js";
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000,10000,100000" },
+    "upload-sizes": { type: "string", default: "1000,100000" },
+    uploads: { type: "string", default: "9" },
+    burst: { type: "string", default: "1000" },
+    seed: { type: "string", default: String(DEFAULT_SEED) },
+    populate: { type: "string", default: "auto" },
+    latency: { type: "string", default: "100" },
+    "skip-build": { type: "boolean", default: false },
+    "skip-upload": { type: "boolean", default: false },
+    "skip-burst": { type: "boolean", default: false },
+    "skip-bundle": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    out: { type: "string", default: "bench/results.json" },
+  },
+});
+
+function sizesOf(option: string, text: string): number[] {
+  const sizes = text.split(",").filter(Boolean).map(Number);
+  if (sizes.length === 0 || sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new Error(`[bench] --${option} must be a comma-separated list of post counts, got "${text}"`);
+  }
+  return sizes;
+}
+function count(option: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`[bench] --${option} must be a whole number, got "${text}"`);
+  return n;
+}
+
+const seed = count("seed", values.seed);
+const buildSizes = values["skip-build"] ? [] : sizesOf("sizes", values.sizes);
+const uploadSizes = values["skip-upload"] ? [] : sizesOf("upload-sizes", values["upload-sizes"]);
+const populate = values.populate;
+if (populate !== "auto" && populate !== "full" && populate !== "state") throw new Error(`[bench] --populate must be auto, full or state, got "${populate}"`);
+const profileDir = values.profile ? join(REPO_ROOT, "bench/out/profiles") : undefined;
+const progress = (line: string) => console.error(line);
+const BUILD_CHILD = "bench/out/build-child.mjs";
+
+const machine = {
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: cpus().length,
+  memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+  os: `${platform()} ${release()}`,
+  node: process.version,
+};
+const git = (...args: string[]) => {
+  try {
+    return execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+};
+// Others edit the tree while benchmarks run: say when the measured code is not exactly the commit.
+const uncommitted = git("status", "--porcelain", "--", "lib", "functions", "scripts");
+const commit = `${git("rev-parse", "HEAD")}${uncommitted && uncommitted !== "unknown" ? " + uncommitted changes" : ""}`;
+
+const corpora = new Map<number, string>();
+for (const n of [...new Set([...buildSizes, ...uploadSizes])].sort((a, b) => a - b)) {
+  progress(`[bench] corpus of ${n} posts…`);
+  const corpus = await ensureCorpus(n, seed, progress);
+  progress(`[bench]   ${corpus.reused ? "reused" : `generated in ${corpus.manifest.ms} ms`}: ${corpus.content} (${Math.round(corpus.manifest.bytes / 2 ** 20)} MB)`);
+  corpora.set(n, corpus.content);
+}
+
+const builds: (BuildFigures & { n: number })[] = [];
+if (buildSizes.length > 0) {
+  // Bundled, dependencies left in node_modules: the child then loads what `npm run build` loads,
+  // without tsx's loader thread and transpiler in its time and peak RSS (about 45 MB of it).
+  await build({
+    entryPoints: [join(REPO_ROOT, "bench/build-child.ts")],
+    outfile: join(REPO_ROOT, BUILD_CHILD),
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    sourcemap: true,
+    logLevel: "warning",
+  });
+}
+for (const n of buildSizes) {
+  progress(`[bench] full build of ${n} posts in a fresh process…`);
+  const flags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=build-${n}.cpuprofile`] : [];
+  const args = [corpora.get(n)!, join(REPO_ROOT, `bench/out/build-${n}`), NOW.toISOString()];
+  const figures = await runChild<BuildFigures>(BUILD_CHILD, args, { nodeFlags: flags });
+  progress(`[bench]   ${figures.ms} ms, ${figures.postsPerSecond} posts/s, peak RSS ${figures.peakRssMb} MB`);
+  builds.push({ n, ...figures });
+}
+
+// Before the upload path, whose burst leaves gigabytes for the disk to flush under a timing this short.
+let bundle: BundleFigures | undefined;
+if (!values["skip-bundle"]) {
+  progress("[bench] Lambda bundle…");
+  bundle = await measureBundle();
+}
+
+let upload: UploadFigures | undefined;
+if (uploadSizes.length > 0) {
+  progress(`[bench] upload path on s3rver: sites of ${uploadSizes.join(", ")} posts…`);
+  const options: UploadOptions = {
+    seed,
+    sites: uploadSizes.map((n) => ({ n, content: corpora.get(n)! })),
+    uploads: Math.max(1, count("uploads", values.uploads)),
+    burst: values["skip-burst"] ? 0 : count("burst", values.burst),
+    populate,
+    populateBudgetMs: 240_000,
+    latencyMs: count("latency", values.latency),
+    ...(profileDir ? { profileDir } : {}),
+  };
+  // s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
+  upload = await runChild<UploadFigures>("./upload-child.ts", [JSON.stringify(options)], { nodeFlags: ["--openssl-legacy-provider", "--no-warnings"] });
+}
+
+const results = {
+  timestamp: new Date().toISOString(),
+  commit,
+  machine,
+  corpus: { seed, generator: GENERATOR_VERSION },
+  builds,
+  ...(upload ? { upload: { ...upload, requestTablesEqual: requestTablesEqual(upload.sites) } } : {}),
+  ...(bundle ? { bundle } : {}),
+};
+const targets = evaluate(results);
+console.log(formatReport(results, targets));
+await writeFile(join(REPO_ROOT, values.out), `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
+progress(`[bench] figures written to ${values.out}${profileDir ? `; CPU profiles in ${profileDir} (summarise with tsx bench/profile-summary.ts <file>)` : ""}`);
