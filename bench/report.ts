@@ -175,9 +175,17 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
     out.push("", "Lambda bundle (scripts/bundle.ts's esbuild build of functions/publish.ts, written to bench/out/publish.mjs)");
     out.push(
       table(
-        ["bytes", "gzip", "build", "import, median of 5", "imports (ms)", "node -e start to exit"],
-        [[String(bundle.bytes), String(bundle.gzipBytes), `${bundle.buildMs} ms`, `${bundle.medianImportMs} ms`, bundle.importMs.join(" "), `${bundle.medianProcessMs} ms`]],
-        new Set([0, 1, 2, 3, 5]),
+        ["bytes", "gzip", "build", "import, median of 5", "imports (ms)", "discarded first", "node -e start to exit"],
+        [[
+          String(bundle.bytes),
+          String(bundle.gzipBytes),
+          `${bundle.buildMs} ms`,
+          `${bundle.medianImportMs} ms`,
+          bundle.importMs.join(" "),
+          `${bundle.firstImportMs} ms`,
+          `${bundle.medianProcessMs} ms`,
+        ]],
+        new Set([0, 1, 2, 3, 5, 6]),
       ),
     );
   }

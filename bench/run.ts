@@ -84,6 +84,13 @@ for (const n of [...new Set([...buildSizes, ...uploadSizes])].sort((a, b) => a -
   corpora.set(n, corpus.content);
 }
 
+// First, while the machine is quiet: the builds and the burst leave gigabytes for the disk to flush.
+let bundle: BundleFigures | undefined;
+if (!values["skip-bundle"]) {
+  progress("[bench] Lambda bundle…");
+  bundle = await measureBundle();
+}
+
 const builds: (BuildFigures & { n: number })[] = [];
 if (buildSizes.length > 0) {
   // Bundled, dependencies left in node_modules: the child then loads what `npm run build` loads,
@@ -107,13 +114,6 @@ for (const n of buildSizes) {
   const figures = await runChild<BuildFigures>(BUILD_CHILD, args, { nodeFlags: flags });
   progress(`[bench]   ${figures.ms} ms, ${figures.postsPerSecond} posts/s, peak RSS ${figures.peakRssMb} MB`);
   builds.push({ n, ...figures });
-}
-
-// Before the upload path, whose burst leaves gigabytes for the disk to flush under a timing this short.
-let bundle: BundleFigures | undefined;
-if (!values["skip-bundle"]) {
-  progress("[bench] Lambda bundle…");
-  bundle = await measureBundle();
 }
 
 let upload: UploadFigures | undefined;
