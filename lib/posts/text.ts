@@ -10,11 +10,21 @@ export function stripXmlForbidden(text: string): string {
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
+// Characters that are always a grapheme cluster of their own and never extend the one before:
+// printable ASCII, CJK ideographs and punctuation (less the combining tone marks U+302A–U+302F), fullwidth forms.
+const SINGLE_CLUSTERS = /^[\x20-\x7e\u2010-\u2027\u3000-\u3029\u3030-\u303f\u4e00-\u9fff\uff01-\uff5e]*$/;
+
 /**
  * Cuts `text` to at most `max` user-perceived characters (grapheme clusters), so CJK text,
  * emoji and combining marks are never split; adds an ellipsis when something was cut.
  */
 export function truncateGraphemes(text: string, max: number): string {
+  // Most summaries are ASCII and CJK text, where every code unit is a cluster: no segmenter needed.
+  if (SINGLE_CLUSTERS.test(text.slice(0, max + 1))) return text.length > max ? `${text.slice(0, max).trimEnd()}…` : text;
+  return truncateWhole(text, max);
+}
+
+function truncateWhole(text: string, max: number): string {
   let count = 0;
   for (const { index } of segmenter.segment(text)) {
     if (count === max) return `${text.slice(0, index).trimEnd()}…`;

@@ -12,7 +12,7 @@ import { JOURNAL_KEY, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadSiteState } from "./state-store.js";
-import { DEFAULT_CACHE_CONTROL, writeChanged, type WriteOutcome } from "./write-files.js";
+import { DEFAULT_CACHE_CONTROL, sha256, writeChanged, type WriteOutcome } from "./write-files.js";
 
 export interface BuildOptions {
   /** Root holding `_config.yml` and the posts. */
@@ -54,11 +54,11 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   const keys = (await content.list("")).filter(isPostKey);
 
   const rejected: PostError[] = [];
-  const read = async (key: string): Promise<Post | undefined> => {
+  const read = async (key: string, headOnly = false): Promise<Post | undefined> => {
     const bytes = await content.get(key);
     if (!bytes) return undefined; // deleted while the build ran
     try {
-      return parsePost(key, new TextDecoder().decode(bytes), config);
+      return parsePost(key, headOnly ? frontMatterOf(bytes) : decode(bytes), config);
     } catch (error) {
       if (error instanceof PostError) {
         rejected.push(error);
@@ -70,8 +70,9 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
 
   // Bodies are dropped after parsing so memory does not grow with the size of the site.
   const posts = (await mapLimit(keys, concurrency, async (key) => {
-    const post = await read(key);
-    return post && { ...post, body: "" };
+    const post = await read(key, true);
+    // A copy, so strings sliced from the front matter do not keep all of it alive for every post.
+    return post && structuredClone({ ...post, body: "" });
   })).filter((p): p is Post => p !== undefined);
 
   const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * config.feeds.limit) : 0);
@@ -82,22 +83,27 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     if (post) items.set(key, toFeedItem(post, config));
   });
 
-  const files: OutputFile[] = feeds.flatMap((f) =>
-    renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config),
-  );
-  files.push(renderIndex(feeds.map((f) => f.feed), config));
-
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
   // Equal bytes are not rewritten, but a new Cache-Control must reach every object.
   const previous = options.state ? await loadSiteState(options.state) : null;
   const force = previous !== null && previous.cacheControl !== cacheControl;
-  const writes = await writeChanged(output, files, { cacheControl, concurrency, force });
-  const produced = new Set(files.map((f) => f.key));
+  // Each feed is rendered, written and let go, so at most a few feeds' files are in memory at once.
+  const hashes = new Map<string, string>();
+  const renderAndWrite = async (render: () => OutputFile[]) => {
+    const files = render();
+    for (const file of files) hashes.set(file.key, sha256(file.body));
+    return writeChanged(output, files, { cacheControl, concurrency: 3, force });
+  };
+  const writes = (
+    await mapLimit(feeds, 4, (f) => renderAndWrite(() => renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config)))
+  ).flat();
+  writes.push(...(await renderAndWrite(() => [renderIndex(feeds.map((f) => f.feed), config)])));
+  const produced = new Set(hashes.keys());
   const stale = (await output.list("feeds/")).filter(
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
   );
   await mapLimit(stale, concurrency, (key) => output.delete(key));
-  if (options.state) await replaceState(options.state, fullState({ feeds, items, files, posts, now, config, cacheControl }), concurrency);
+  if (options.state) await replaceState(options.state, fullState({ feeds, items, hashes, posts, now, config, cacheControl }), concurrency);
 
   rejected.sort((a, b) => (a.key < b.key ? -1 : 1));
   return {
@@ -120,4 +126,23 @@ async function replaceState(storage: Storage, writes: StateWrite[], concurrency:
   await mapLimit(writes, concurrency, (w) => storage.put(w.key, w.body!, { contentType: "application/json" }));
   await mapLimit(stale, concurrency, (key) => storage.delete(key));
   await storage.delete(JOURNAL_KEY);
+}
+
+function decode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+}
+
+/**
+ * The front matter alone (through its closing "---" line), so the scan decodes ~300 bytes, not the
+ * ~9 KB body it would drop. Falls back to the whole text whenever the first fence is not a plain one.
+ */
+export function frontMatterOf(bytes: Uint8Array): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const opening = buf.indexOf(10);
+  const fence = opening === -1 ? -1 : buf.indexOf("\n---", opening);
+  if (fence === -1) return buf.toString("utf8");
+  let eol = buf.indexOf(10, fence + 4);
+  if (eol === -1) eol = buf.length;
+  if (!/^[ \t]*\r?$/.test(buf.toString("latin1", fence + 4, eol))) return buf.toString("utf8");
+  return buf.toString("utf8", 0, eol);
 }

@@ -11,7 +11,8 @@ import { sha256 } from "./write-files.js";
 export interface FullBuild {
   feeds: ChosenFeed[];
   items: Map<string, FeedItem>;
-  files: OutputFile[];
+  /** SHA-256 of every file written, by key. */
+  hashes: Map<string, string>;
   posts: Post[];
   now: Date;
   config: SiteConfig;
@@ -20,7 +21,7 @@ export interface FullBuild {
 
 /** The complete index state that matches a full build, as objects to write. Pure. */
 export function fullState(build: FullBuild): StateWrite[] {
-  const hashes = new Map(build.files.map((f) => [f.key, sha256(f.body)]));
+  const hashes = build.hashes;
   const writes: StateWrite[] = [];
   for (const chosen of build.feeds) {
     const state: FeedState = {

@@ -89,9 +89,9 @@ export interface PublishOptions {
 export async function publishChanges(options: PublishOptions, changes: Change[]): Promise<PublishResult> {
   const { bucket, now } = options;
   const content = prefixStorage(bucket, "content/");
-  await recoverState(bucket);
-  const config = await loadConfig(content);
-  const site = await loadSiteState(bucket);
+  // Independent reads go out together; the site state is read again only after replaying a journal.
+  const [recovered, config, loadedSite] = await Promise.all([recoverState(bucket), loadConfig(content), loadSiteState(bucket)]);
+  const site = recovered ? await loadSiteState(bucket) : loadedSite;
   // A changed _config.yml (title, limit, timezone…) changes every feed, and a new Cache-Control must
   // reach every feed object: only a full build can follow either.
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
@@ -135,7 +135,8 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
       // the state as if the change had not been seen and it can be retried as it is.
       // The post is read even for a deletion: events may arrive out of order (a delete after the
       // upload that replaced it), and S3 also reports expired old versions as deletions.
-      const bytes = await content.get(change.key);
+      const shardId = shardOf(change.key);
+      const [bytes, loadedShard] = await Promise.all([content.get(change.key), shards.has(shardId) ? undefined : loadShard(bucket, shardId)]);
       let post: Post | undefined;
       let rejection: string | undefined;
       if (bytes) {
@@ -146,18 +147,14 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
           rejection = error.reason;
         }
       }
-      const shardId = shardOf(change.key);
-      const shard = shards.get(shardId) ?? remember(shardKey(shardId), await loadShard(bucket, shardId));
+      const shard = shards.get(shardId) ?? remember(shardKey(shardId), loadedShard!);
       shards.set(shardId, shard);
       const before = shard[change.key];
       const live = post !== undefined && isLive(post, now);
       const after = live ? feedsOf(post!).map((f) => f.dir) : [];
-      for (const dir of new Set([...(before?.feeds ?? []), ...after])) {
-        if (!feedStates.has(dir)) {
-          const feed = feedOfDir(dir);
-          feedStates.set(dir, remember(feedStateKey(dir), (await loadFeedState(bucket, feed)) ?? emptyFeedState(feed)));
-        }
-      }
+      const missing = [...new Set([...(before?.feeds ?? []), ...after])].filter((dir) => !feedStates.has(dir));
+      const loaded = await Promise.all(missing.map((dir) => loadFeedState(bucket, feedOfDir(dir))));
+      missing.forEach((dir, i) => feedStates.set(dir, remember(feedStateKey(dir), loaded[i] ?? emptyFeedState(feedOfDir(dir)))));
 
       let item: StoredItem | undefined;
       const itemOf = () => (item ??= toStoredItem(post!.key, toFeedItem(post!, config)));
@@ -211,6 +208,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const writes: FeedWrite[] = [];
   const stateWrites: StateWrite[] = [];
   const feedsBefore = site.feeds.join("\n");
+  const rendered: { state: FeedState; files: OutputFile[] }[] = [];
   for (const dir of [...dirtyFeeds].sort()) {
     const state = feedStates.get(dir)!;
     if (state.total === 0 && dir !== SITE_FEED.dir) {
@@ -223,9 +221,13 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
       continue;
     }
     if (!site.feeds.includes(dir)) site.feeds = [...site.feeds, dir].sort();
-    const files = renderFeed(state.feed, state.items.map(fromStoredItem), config);
-    writes.push(...(await writeIfChanged(bucket, files, state.hashes, options.cacheControl)));
-    stateWrites.push({ key: feedStateKey(dir), body: JSON.stringify(state) });
+    rendered.push({ state, files: renderFeed(state.feed, state.items.map(fromStoredItem), config) });
+  }
+  // Every feed's files are written together rather than feed after feed.
+  const results_ = await Promise.all(rendered.map(({ state, files }) => writeIfChanged(bucket, files, state.hashes, options.cacheControl)));
+  for (const [i, { state }] of rendered.entries()) {
+    writes.push(...results_[i]!);
+    stateWrites.push({ key: feedStateKey(state.feed.dir), body: JSON.stringify(state) });
   }
   if (site.feeds.join("\n") !== feedsBefore) {
     siteDirty = true;

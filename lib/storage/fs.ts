@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { readFile as readFileCallback } from "node:fs";
+import { mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { dirname, join, resolve, sep } from "node:path";
 import { StorageError } from "../errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
@@ -14,6 +16,10 @@ const TEMP_FILE = /^\..*\.\d+\.[0-9a-f]{12}\.tmp$/;
 // A key that is a directory, or runs through a file, is simply not there (as on S3).
 const MISSING = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
 const TRANSIENT = new Set(["EAGAIN", "EBUSY", "EMFILE", "ENFILE", "ETIMEDOUT"]);
+
+// fs.promises.readFile opens a FileHandle and makes several trips to the thread pool per file;
+// the callback form reads a small file in one, about twice as fast.
+const readFile = promisify(readFileCallback);
 
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;

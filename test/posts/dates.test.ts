@@ -1,3 +1,5 @@
+import { formatInTimeZone } from "date-fns-tz";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   DateFormatError,
@@ -195,5 +197,20 @@ describe("isKnownTimeZone", () => {
   it("refuses made-up names", () => {
     expect(isKnownTimeZone("Mars/Base")).toBe(false);
     expect(isKnownTimeZone("Asia/Beijing")).toBe(false);
+  });
+});
+
+describe("formatting agrees with date-fns-tz's formatInTimeZone", () => {
+  it("for any instant in zones with DST, half-hour and 45-minute offsets", () => {
+    const zones = ["Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC", "America/St_Johns", "Pacific/Chatham"];
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1970, 0, 1) / 1000, max: Date.UTC(2060, 0, 1) / 1000 }), fc.constantFrom(...zones), (seconds, zone) => {
+        const date = new Date(seconds * 1000);
+        expect(formatRfc3339(date, zone)).toBe(formatInTimeZone(date, zone, "yyyy-MM-dd'T'HH:mm:ssxxx"));
+        expect(formatRfc822(date, zone)).toBe(formatInTimeZone(date, zone, "EEE, dd MMM yyyy HH:mm:ss xx"));
+        expect(zonedParts(date, zone).yday).toBe(formatInTimeZone(date, zone, "DDD", { useAdditionalDayOfYearTokens: true }));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
