@@ -35,7 +35,7 @@ import {
   type PostShard,
   type SiteState,
 } from "./state-store.js";
-import { DEFAULT_CACHE_CONTROL, sha256 } from "./write-files.js";
+import { DEFAULT_CACHE_CONTROL, writeChanged, type WriteOutcome } from "./write-files.js";
 
 /**
  * A post that was written or removed under content/; `key` is relative to content/. `removed` is
@@ -55,18 +55,12 @@ export interface ChangeResult {
   ms: number;
 }
 
-export interface FeedWrite {
-  key: string;
-  outcome: "written" | "unchanged" | "deleted";
-  ms?: number;
-}
-
 export interface PublishResult {
   results: ChangeResult[];
   /** Index of the first change that failed with a transient error; it and every later change were not applied. */
   failedAt?: number;
   failure?: StorageError;
-  writes: FeedWrite[];
+  writes: WriteOutcome[];
   /** The state was missing or could not serve the change, so everything was rebuilt from content/. */
   rebuilt: boolean;
 }
@@ -205,7 +199,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     state.reserve.splice(0, promoted.length);
   }
 
-  const writes: FeedWrite[] = [];
+  const writes: WriteOutcome[] = [];
   const stateWrites: StateWrite[] = [];
   const feedsBefore = site.feeds.join("\n");
   const rendered: { state: FeedState; files: OutputFile[] }[] = [];
@@ -224,16 +218,16 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     rendered.push({ state, files: renderFeed(state.feed, state.items.map(fromStoredItem), config) });
   }
   // Every feed's files are written together rather than feed after feed.
-  const results_ = await Promise.all(rendered.map(({ state, files }) => writeIfChanged(bucket, files, state.hashes, options.cacheControl)));
+  const feedWrites = await Promise.all(rendered.map(({ state, files }) => writeChanged(bucket, files, { cacheControl, hashes: state.hashes })));
   for (const [i, { state }] of rendered.entries()) {
-    writes.push(...results_[i]!);
+    writes.push(...feedWrites[i]!);
     stateWrites.push({ key: feedStateKey(state.feed.dir), body: JSON.stringify(state) });
   }
   if (site.feeds.join("\n") !== feedsBefore) {
     siteDirty = true;
     const opml = renderIndex(site.feeds.map(feedOfDir), config);
     const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
-    writes.push(...(await writeIfChanged(bucket, [opml], hashes, options.cacheControl)));
+    writes.push(...(await writeChanged(bucket, [opml], { cacheControl, hashes })));
     if (hashes[OPML_FILE.key]) site.opml = hashes[OPML_FILE.key];
   }
   for (const id of dirtyShards) stateWrites.push({ key: shardKey(id), body: JSON.stringify(shards.get(id)) });
@@ -241,23 +235,6 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   await commitState(bucket, stateWrites.filter((w) => w.body !== baseline.get(w.key)));
 
   return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes, rebuilt: false };
-}
-
-/** Writes the files whose hash differs from the one remembered, and remembers the new hashes. */
-async function writeIfChanged(
-  bucket: Storage,
-  files: OutputFile[],
-  hashes: Record<string, string>,
-  cacheControl = DEFAULT_CACHE_CONTROL,
-): Promise<FeedWrite[]> {
-  return mapLimit(files, 8, async (file) => {
-    const hash = sha256(file.body);
-    if (hashes[file.key] === hash) return { key: file.key, outcome: "unchanged" as const };
-    const started = performance.now();
-    await bucket.put(file.key, file.body, { contentType: file.contentType, cacheControl });
-    hashes[file.key] = hash;
-    return { key: file.key, outcome: "written" as const, ms: Math.round(performance.now() - started) };
-  });
 }
 
 function tryParse(key: string, bytes: Uint8Array, config: SiteConfig): Post | undefined {

@@ -11,7 +11,20 @@ export function sha256(body: string | Uint8Array): string {
 
 export interface WriteOutcome {
   key: string;
-  outcome: "written" | "unchanged";
+  outcome: "written" | "unchanged" | "deleted";
+  ms?: number;
+}
+
+export interface WriteOptions {
+  cacheControl?: string;
+  concurrency?: number;
+  /** Write even equal bytes (a new Cache-Control must reach every object). */
+  force?: boolean;
+  /**
+   * Hashes of the files as last written, by key, kept by the caller's state: compared instead of
+   * asking the storage, and updated with what is written.
+   */
+  hashes?: Record<string, string>;
 }
 
 /**
@@ -21,11 +34,15 @@ export interface WriteOutcome {
 export async function writeChanged(
   storage: Storage,
   files: OutputFile[],
-  { cacheControl = DEFAULT_CACHE_CONTROL, concurrency = 8, force = false }: { cacheControl?: string; concurrency?: number; force?: boolean } = {},
+  { cacheControl = DEFAULT_CACHE_CONTROL, concurrency = 8, force = false, hashes }: WriteOptions = {},
 ): Promise<WriteOutcome[]> {
   return mapLimit(files, concurrency, async (file) => {
-    if (!force && (await storage.hash(file.key)) === sha256(file.body)) return { key: file.key, outcome: "unchanged" as const };
+    const hash = sha256(file.body);
+    const stored = hashes ? hashes[file.key] : await storage.hash(file.key);
+    if (!force && stored === hash) return { key: file.key, outcome: "unchanged" as const };
+    const started = performance.now();
     await storage.put(file.key, file.body, { contentType: file.contentType, cacheControl });
-    return { key: file.key, outcome: "written" as const };
+    if (hashes) hashes[file.key] = hash;
+    return { key: file.key, outcome: "written" as const, ms: Math.round(performance.now() - started) };
   });
 }
