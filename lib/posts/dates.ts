@@ -48,9 +48,29 @@ const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const DAY_MS = 86_400_000;
+const dayOffsets = new Map<string, number | null>();
+
+/**
+ * The zone's offset at `date`, in minutes. A UTC day whose first and last second share an offset
+ * has that offset throughout (zones change at most once a day), so it is remembered per day:
+ * a build asks for the same few days' offsets thousands of times.
+ */
+function offsetAt(date: Date, timeZone: string): number {
+  const day = Math.floor(date.getTime() / DAY_MS);
+  const key = `${timeZone} ${day}`;
+  let offset = dayOffsets.get(key);
+  if (offset === undefined) {
+    const first = exactOffsetAt(new Date(day * DAY_MS), timeZone);
+    offset = first === exactOffsetAt(new Date(day * DAY_MS + DAY_MS - 1000), timeZone) ? first : null;
+    if (dayOffsets.size >= 50_000) dayOffsets.clear(); // a long-lived Lambda stays bounded
+    dayOffsets.set(key, offset);
+  }
+  return offset ?? exactOffsetAt(date, timeZone);
+}
 
 /** The zone's offset from UTC at the instant `date`, in minutes, from one cached formatter per zone. */
-function offsetAt(date: Date, timeZone: string): number {
+function exactOffsetAt(date: Date, timeZone: string): number {
   let format = formatters.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-US", {

@@ -12,7 +12,7 @@ import { JOURNAL_KEY, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadSiteState } from "./state-store.js";
-import { DEFAULT_CACHE_CONTROL, sha256, writeChanged, type WriteOutcome } from "./write-files.js";
+import { DEFAULT_CACHE_CONTROL, writeChanged, type WriteOutcome } from "./write-files.js";
 
 export interface BuildOptions {
   /** Root holding `_config.yml` and the posts. */
@@ -90,9 +90,9 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   // Each feed is rendered, written and let go, so at most a few feeds' files are in memory at once.
   const hashes = new Map<string, string>();
   const renderAndWrite = async (render: () => OutputFile[]) => {
-    const files = render();
-    for (const file of files) hashes.set(file.key, sha256(file.body));
-    return writeChanged(output, files, { cacheControl, concurrency: 3, force });
+    const outcomes = await writeChanged(output, render(), { cacheControl, concurrency: 3, force });
+    for (const o of outcomes) hashes.set(o.key, o.sha256!);
+    return outcomes;
   };
   const writes = (
     await mapLimit(feeds, 4, (f) => renderAndWrite(() => renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config)))

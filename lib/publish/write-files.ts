@@ -13,6 +13,8 @@ export interface WriteOutcome {
   key: string;
   outcome: "written" | "unchanged" | "deleted";
   ms?: number;
+  /** Of the bytes now stored, for files writeChanged handled. */
+  sha256?: string;
 }
 
 export interface WriteOptions {
@@ -39,10 +41,10 @@ export async function writeChanged(
   return mapLimit(files, concurrency, async (file) => {
     const hash = sha256(file.body);
     const stored = hashes ? hashes[file.key] : await storage.hash(file.key);
-    if (!force && stored === hash) return { key: file.key, outcome: "unchanged" as const };
+    if (!force && stored === hash) return { key: file.key, outcome: "unchanged" as const, sha256: hash };
     const started = performance.now();
     await storage.put(file.key, file.body, { contentType: file.contentType, cacheControl });
     if (hashes) hashes[file.key] = hash;
-    return { key: file.key, outcome: "written" as const, ms: Math.round(performance.now() - started) };
+    return { key: file.key, outcome: "written" as const, ms: Math.round(performance.now() - started), sha256: hash };
   });
 }

@@ -213,4 +213,13 @@ describe("formatting agrees with date-fns-tz's formatInTimeZone", () => {
       { numRuns: 5000 },
     );
   });
+
+  it("at every half hour of a year, across the days clocks change", () => {
+    for (const zone of ["America/New_York", "Australia/Lord_Howe", "America/Santiago"]) {
+      for (let t = Date.UTC(2022, 0, 1); t < Date.UTC(2023, 0, 1); t += 30 * 60_000) {
+        const date = new Date(t);
+        expect(formatRfc3339(date, zone)).toBe(formatInTimeZone(date, zone, "yyyy-MM-dd'T'HH:mm:ssxxx"));
+      }
+    }
+  });
 });
