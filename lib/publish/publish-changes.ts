@@ -9,32 +9,12 @@ import { isLive, type Post } from "../posts/post.js";
 import { prefixStorage } from "../storage/prefix.js";
 import type { Storage } from "../storage/types.js";
 import { buildAll } from "./build-all.js";
-import {
-  emptyFeedState,
-  fromStoredItem,
-  join,
-  leave,
-  refillPlan,
-  toStoredItem,
-  type FeedState,
-  type StoredItem,
-} from "./feed-state.js";
-import { commitState, recoverState, type StateWrite } from "./journal.js";
+import { fromStoredItem, join, leave, refillPlan, toStoredItem, type FeedState, type StoredItem } from "./feed-state.js";
+import { commitState, recoverState } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
-import {
-  feedStateKey,
-  loadFeedState,
-  loadShard,
-  loadSiteState,
-  shardKey,
-  shardOf,
-  configHash,
-  SITE_STATE_KEY,
-  STATE_VERSION,
-  type PostShard,
-  type SiteState,
-} from "./state-store.js";
+import { configHash, loadSiteState, shardOf, STATE_VERSION } from "./state-store.js";
+import { createWorkingState, type WorkingState } from "./working-state.js";
 import { DEFAULT_CACHE_CONTROL, writeChanged, type WriteOutcome } from "./write-files.js";
 
 /**
@@ -93,148 +73,142 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     return rebuild(options, changes);
   }
 
-  const reserveSize = options.reserveSize ?? 2 * config.feeds.limit;
-  const feedStates = new Map<string, FeedState>();
-  const shards = new Map<string, PostShard>();
-  const dirtyShards = new Set<string>();
-  const dirtyFeeds = new Set<string>();
-  // State as loaded, to write back only what really changed: a replayed event must write nothing.
-  const baseline = new Map<string, string>();
-  const remember = <T>(key: string, value: T): T => {
-    baseline.set(key, JSON.stringify(value));
-    return value;
-  };
-  let siteDirty = false;
-
+  const state = createWorkingState(bucket, site);
+  const run: Run = { content, config, now, state, reserveSize: options.reserveSize ?? 2 * config.feeds.limit };
   const due = Object.entries(site.scheduled)
-    .filter(([, date]) => date <= now.getTime())
+    .filter(([key, date]) => date <= now.getTime() && !changes.some((c) => c.key === key))
     .map(([key]) => ({ key, removed: false }))
-    .filter((c) => !changes.some((o) => o.key === c.key));
-  const all = [...changes, ...due.sort((a, b) => (a.key < b.key ? -1 : 1))];
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
 
   const results: ChangeResult[] = [];
   let failedAt: number | undefined;
   let failure: StorageError | undefined;
-
-  for (const [index, change] of all.entries()) {
+  for (const [index, change] of [...changes, ...due].entries()) {
     const started = performance.now();
-    const done = (outcome: ChangeOutcome, reason?: string) =>
-      results.push({ key: change.key, outcome, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - started) });
-    if (!isPostKey(change.key)) {
-      done("ignored", "not a post file");
-      continue;
-    }
     try {
-      // Every read for this change happens before any state is touched, so a failed read leaves
-      // the state as if the change had not been seen and it can be retried as it is.
-      // The post is read even for a deletion: events may arrive out of order (a delete after the
-      // upload that replaced it), and S3 also reports expired old versions as deletions.
-      const shardId = shardOf(change.key);
-      const [bytes, loadedShard] = await Promise.all([content.get(change.key), shards.has(shardId) ? undefined : loadShard(bucket, shardId)]);
-      let post: Post | undefined;
-      let rejection: string | undefined;
-      if (bytes) {
-        try {
-          post = parsePost(change.key, new TextDecoder().decode(bytes), config);
-        } catch (error) {
-          if (!(error instanceof PostError)) throw error;
-          rejection = error.reason;
-        }
-      }
-      const shard = shards.get(shardId) ?? remember(shardKey(shardId), loadedShard!);
-      shards.set(shardId, shard);
-      const before = shard[change.key];
-      const live = post !== undefined && isLive(post, now);
-      const after = live ? feedsOf(post!).map((f) => f.dir) : [];
-      const missing = [...new Set([...(before?.feeds ?? []), ...after])].filter((dir) => !feedStates.has(dir));
-      const loaded = await Promise.all(missing.map((dir) => loadFeedState(bucket, feedOfDir(dir))));
-      missing.forEach((dir, i) => feedStates.set(dir, remember(feedStateKey(dir), loaded[i] ?? emptyFeedState(feedOfDir(dir)))));
-
-      let item: StoredItem | undefined;
-      const itemOf = () => (item ??= toStoredItem(post!.key, toFeedItem(post!, config)));
-      for (const dir of before?.feeds ?? []) {
-        leave(feedStates.get(dir)!, change.key);
-        dirtyFeeds.add(dir);
-      }
-      for (const dir of after) {
-        join(feedStates.get(dir)!, { key: change.key, date: post!.date.getTime() }, itemOf, config.feeds.limit, reserveSize);
-        dirtyFeeds.add(dir);
-      }
-      if (before || live) dirtyShards.add(shardId);
-      if (live) shard[change.key] = { feeds: after, date: post!.date.getTime() };
-      else delete shard[change.key];
-
-      const waiting = post !== undefined && !post.draft && !live;
-      if (waiting !== change.key in site.scheduled || (waiting && site.scheduled[change.key] !== post!.date.getTime())) {
-        if (waiting) site.scheduled[change.key] = post!.date.getTime();
-        else delete site.scheduled[change.key];
-        siteDirty = true;
-      }
-      if (rejection) done("rejected", rejection);
-      else if (!post) done("removed");
-      else done(live ? "published" : post.draft ? "draft" : "scheduled");
+      const { outcome, reason } = await applyChange(run, change);
+      results.push({ key: change.key, outcome, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - started) });
     } catch (error) {
-      if (error instanceof StorageError && error.transient) {
-        failedAt = index;
-        failure = error;
-        break;
-      }
-      throw error;
+      if (!(error instanceof StorageError && error.transient)) throw error;
+      failedAt = index;
+      failure = error;
+      break;
     }
   }
 
-  // Feeds that lost shown items take the next posts in line; past what the state remembers,
-  // only a full rebuild knows the order, so that is what happens (rarely: many deletions in a row).
-  for (const dir of dirtyFeeds) {
-    const state = feedStates.get(dir)!;
-    const plan = refillPlan(state, config.feeds.limit);
-    if (plan.rescan) return rebuild(options, changes, results);
-    const promoted = await mapLimit(plan.promote, 8, async (ref) => {
-      const bytes = await content.get(ref.key);
-      const post = bytes ? tryParse(ref.key, bytes, config) : undefined;
-      return post && isLive(post, now) ? toStoredItem(post.key, toFeedItem(post, config)) : undefined;
-    });
-    if (promoted.some((p) => p === undefined)) return rebuild(options, changes, results);
-    state.items.push(...(promoted as StoredItem[]));
-    state.reserve.splice(0, promoted.length);
-  }
+  if (!(await refillFeeds(run))) return rebuild(options, changes, results);
+  const writes = await writeFeeds(run, bucket, cacheControl);
+  await commitState(bucket, state.writes());
+  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes, rebuilt: false };
+}
 
-  const writes: WriteOutcome[] = [];
-  const stateWrites: StateWrite[] = [];
+/** What one run works with. */
+interface Run {
+  content: Storage;
+  config: SiteConfig;
+  now: Date;
+  state: WorkingState;
+  reserveSize: number;
+}
+
+/**
+ * Applies one change to the working state. Every read happens before anything is changed, so a
+ * failed read leaves the state as if the change had not been seen, and it can be retried as is.
+ */
+async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeOutcome; reason?: string }> {
+  if (!isPostKey(change.key)) return { outcome: "ignored", reason: "not a post file" };
+  const { state, config, now } = run;
+  const shardId = shardOf(change.key);
+  // The post is read even for a deletion: events may arrive out of order (a delete after the
+  // upload that replaced it), and S3 also reports expired old versions as deletions.
+  const [bytes] = await Promise.all([run.content.get(change.key), state.load([shardId], [])]);
+  let post: Post | undefined;
+  let rejection: string | undefined;
+  if (bytes) {
+    try {
+      post = parsePost(change.key, new TextDecoder().decode(bytes), config);
+    } catch (error) {
+      if (!(error instanceof PostError)) throw error;
+      rejection = error.reason;
+    }
+  }
+  const shard = state.shard(shardId);
+  const before = shard[change.key]?.feeds ?? [];
+  const live = post !== undefined && isLive(post, now);
+  const after = live ? feedsOf(post!).map((f) => f.dir) : [];
+  await state.load([], [...before, ...after]);
+
+  let item: StoredItem | undefined;
+  const itemOf = () => (item ??= toStoredItem(post!.key, toFeedItem(post!, config)));
+  for (const dir of before) {
+    leave(state.feed(dir), change.key);
+    state.touchFeed(dir);
+  }
+  for (const dir of after) {
+    join(state.feed(dir), { key: change.key, date: post!.date.getTime() }, itemOf, config.feeds.limit, run.reserveSize);
+    state.touchFeed(dir);
+  }
+  if (before.length > 0 || live) state.touchShard(shardId);
+  if (live) shard[change.key] = { feeds: after, date: post!.date.getTime() };
+  else delete shard[change.key];
+
+  const { scheduled } = state.site;
+  if (post !== undefined && !post.draft && !live) scheduled[change.key] = post.date.getTime();
+  else delete scheduled[change.key];
+
+  if (rejection) return { outcome: "rejected", reason: rejection };
+  if (!post) return { outcome: "removed" };
+  return { outcome: live ? "published" : post.draft ? "draft" : "scheduled" };
+}
+
+/**
+ * Feeds that lost shown items take the next posts in line. Past what the state remembers, only a
+ * full rebuild knows the order: returns false then (rarely: many deletions in a row).
+ */
+async function refillFeeds(run: Run): Promise<boolean> {
+  for (const dir of run.state.changedFeeds) {
+    const feed = run.state.feed(dir);
+    const plan = refillPlan(feed, run.config.feeds.limit);
+    if (plan.rescan) return false;
+    const promoted = await mapLimit(plan.promote, 8, async (ref) => {
+      const bytes = await run.content.get(ref.key);
+      const post = bytes ? tryParse(ref.key, bytes, run.config) : undefined;
+      return post && isLive(post, run.now) ? toStoredItem(post.key, toFeedItem(post, run.config)) : undefined;
+    });
+    if (promoted.some((p) => p === undefined)) return false;
+    feed.items.push(...(promoted as StoredItem[]));
+    feed.reserve.splice(0, promoted.length);
+  }
+  return true;
+}
+
+/** Renders and writes every changed feed (all at once), deletes emptied ones, and updates the OPML. */
+async function writeFeeds(run: Run, bucket: Storage, cacheControl: string): Promise<WriteOutcome[]> {
+  const { state, config } = run;
+  const site = state.site;
   const feedsBefore = site.feeds.join("\n");
-  const rendered: { state: FeedState; files: OutputFile[] }[] = [];
-  for (const dir of [...dirtyFeeds].sort()) {
-    const state = feedStates.get(dir)!;
-    if (state.total === 0 && dir !== SITE_FEED.dir) {
-      for (const key of Object.keys(state.hashes)) {
-        await bucket.delete(key);
-        writes.push({ key, outcome: "deleted" });
-      }
+  const writes: WriteOutcome[] = [];
+  const rendered: { feed: FeedState; files: OutputFile[] }[] = [];
+  for (const dir of [...state.changedFeeds].sort()) {
+    const feed = state.feed(dir);
+    if (feed.total === 0 && dir !== SITE_FEED.dir) {
+      await mapLimit(Object.keys(feed.hashes), 8, (key) => bucket.delete(key));
+      writes.push(...Object.keys(feed.hashes).map((key) => ({ key, outcome: "deleted" as const })));
       site.feeds = site.feeds.filter((d) => d !== dir);
-      stateWrites.push({ key: feedStateKey(dir), body: null });
+      state.dropFeed(dir);
       continue;
     }
     if (!site.feeds.includes(dir)) site.feeds = [...site.feeds, dir].sort();
-    rendered.push({ state, files: renderFeed(state.feed, state.items.map(fromStoredItem), config) });
+    rendered.push({ feed, files: renderFeed(feed.feed, feed.items.map(fromStoredItem), config) });
   }
-  // Every feed's files are written together rather than feed after feed.
-  const feedWrites = await Promise.all(rendered.map(({ state, files }) => writeChanged(bucket, files, { cacheControl, hashes: state.hashes })));
-  for (const [i, { state }] of rendered.entries()) {
-    writes.push(...feedWrites[i]!);
-    stateWrites.push({ key: feedStateKey(state.feed.dir), body: JSON.stringify(state) });
-  }
+  const feedWrites = await Promise.all(rendered.map(({ feed, files }) => writeChanged(bucket, files, { cacheControl, hashes: feed.hashes })));
+  writes.push(...feedWrites.flat());
   if (site.feeds.join("\n") !== feedsBefore) {
-    siteDirty = true;
-    const opml = renderIndex(site.feeds.map(feedOfDir), config);
     const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
-    writes.push(...(await writeChanged(bucket, [opml], { cacheControl, hashes })));
+    writes.push(...(await writeChanged(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { cacheControl, hashes })));
     if (hashes[OPML_FILE.key]) site.opml = hashes[OPML_FILE.key];
   }
-  for (const id of dirtyShards) stateWrites.push({ key: shardKey(id), body: JSON.stringify(shards.get(id)) });
-  if (siteDirty) stateWrites.push({ key: SITE_STATE_KEY, body: JSON.stringify(site satisfies SiteState) });
-  await commitState(bucket, stateWrites.filter((w) => w.body !== baseline.get(w.key)));
-
-  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes, rebuilt: false };
+  return writes;
 }
 
 function tryParse(key: string, bytes: Uint8Array, config: SiteConfig): Post | undefined {

@@ -1,0 +1,74 @@
+import { feedOfDir } from "../feeds/choose.js";
+import type { Storage } from "../storage/types.js";
+import { emptyFeedState, type FeedState } from "./feed-state.js";
+import type { StateWrite } from "./journal.js";
+import {
+  feedStateKey,
+  loadFeedState,
+  loadShard,
+  shardKey,
+  SITE_STATE_KEY,
+  type PostShard,
+  type SiteState,
+} from "./state-store.js";
+
+/**
+ * The index state one run works on: pieces are loaded on first use, changed in memory, and at the
+ * end turned into the writes that differ from what was loaded, so a replayed event writes nothing.
+ */
+export interface WorkingState {
+  site: SiteState;
+  /** Loads, once each, the post-record shards and feed states not loaded yet. */
+  load(shardIds: string[], dirs: string[]): Promise<void>;
+  shard(id: string): PostShard;
+  feed(dir: string): FeedState;
+  /** Feed folders changed so far. */
+  readonly changedFeeds: Set<string>;
+  touchFeed(dir: string): void;
+  touchShard(id: string): void;
+  /** Feed folders whose state should be removed (the feed no longer exists). */
+  dropFeed(dir: string): void;
+  /** The state objects to commit. */
+  writes(): StateWrite[];
+}
+
+export function createWorkingState(bucket: Storage, site: SiteState): WorkingState {
+  const shards = new Map<string, PostShard>();
+  const feeds = new Map<string, FeedState>();
+  const baseline = new Map<string, string>([[SITE_STATE_KEY, JSON.stringify(site)]]);
+  const changedShards = new Set<string>();
+  const changedFeeds = new Set<string>();
+  const dropped = new Set<string>();
+  const remember = <T>(key: string, value: T): T => {
+    baseline.set(key, JSON.stringify(value));
+    return value;
+  };
+
+  return {
+    site,
+    async load(shardIds, dirs) {
+      const newShards = [...new Set(shardIds)].filter((id) => !shards.has(id));
+      const newDirs = [...new Set(dirs)].filter((dir) => !feeds.has(dir));
+      const [loadedShards, loadedFeeds] = await Promise.all([
+        Promise.all(newShards.map((id) => loadShard(bucket, id))),
+        Promise.all(newDirs.map((dir) => loadFeedState(bucket, feedOfDir(dir)))),
+      ]);
+      newShards.forEach((id, i) => shards.set(id, remember(shardKey(id), loadedShards[i]!)));
+      newDirs.forEach((dir, i) => feeds.set(dir, remember(feedStateKey(dir), loadedFeeds[i] ?? emptyFeedState(feedOfDir(dir)))));
+    },
+    shard: (id) => shards.get(id)!,
+    feed: (dir) => feeds.get(dir)!,
+    changedFeeds,
+    touchFeed: (dir) => changedFeeds.add(dir),
+    touchShard: (id) => changedShards.add(id),
+    dropFeed: (dir) => dropped.add(dir),
+    writes() {
+      const all: StateWrite[] = [
+        ...[...changedShards].map((id) => ({ key: shardKey(id), body: JSON.stringify(shards.get(id)) })),
+        ...[...changedFeeds].map((dir) => ({ key: feedStateKey(dir), body: dropped.has(dir) ? null : JSON.stringify(feeds.get(dir)) })),
+        { key: SITE_STATE_KEY, body: JSON.stringify(site) },
+      ];
+      return all.filter((w) => w.body !== baseline.get(w.key));
+    },
+  };
+}
