@@ -1,5 +1,5 @@
 import type { SiteConfig } from "../config.js";
-import { compareNewestFirst, isLive, type Post } from "../posts/post.js";
+import { compareNewestFirst, isLive, type PostSummary } from "../posts/post.js";
 import type { FeedDefinition } from "./model.js";
 
 export const SITE_FEED: FeedDefinition = { kind: "site", name: "", dir: "feeds" };
@@ -20,16 +20,16 @@ export function feedOfDir(dir: string): FeedDefinition {
 }
 
 /** Every feed a post belongs in: the site's, one per category, one per tag. */
-export function feedsOf(post: Post): FeedDefinition[] {
+export function feedsOf(post: PostSummary): FeedDefinition[] {
   return [SITE_FEED, ...post.categories.map(categoryFeed), ...post.tags.map(tagFeed)];
 }
 
 export interface ChosenFeed {
   feed: FeedDefinition;
   /** Newest first, at most `limit`. */
-  posts: Post[];
+  posts: PostSummary[];
   /** The posts next in line after `posts`, at most `reserveSize`. */
-  reserve: Post[];
+  reserve: PostSummary[];
   /** How many live posts the feed has in all. */
   total: number;
 }
@@ -39,7 +39,7 @@ export interface ChosenFeed {
  * The site feed is always present; a category or tag feed exists while it has a live post.
  * Ordered by folder, so output order never depends on input order.
  */
-export function chooseFeeds(posts: Iterable<Post>, config: SiteConfig, now: Date, reserveSize = 0): ChosenFeed[] {
+export function chooseFeeds(posts: Iterable<PostSummary>, config: SiteConfig, now: Date, reserveSize = 0): ChosenFeed[] {
   const live = [...posts].filter((p) => isLive(p, now)).sort(compareNewestFirst);
   const byDir = new Map<string, ChosenFeed>([[SITE_FEED.dir, { feed: SITE_FEED, posts: [], reserve: [], total: 0 }]]);
   for (const post of live) {

@@ -21,12 +21,19 @@ export interface Post {
   format: "markdown" | "html";
 }
 
+/** What choosing feeds needs of a post; all a full build keeps of the posts it does not show. */
+export type PostSummary = Pick<Post, "key" | "date" | "categories" | "tags" | "draft">;
+
+export function summarise({ key, date, categories, tags, draft }: Post): PostSummary {
+  return { key, date, categories, tags, draft };
+}
+
 /** Published and due: not a draft, and its date has come. */
-export function isLive(post: Post, now: Date): boolean {
+export function isLive(post: PostSummary, now: Date): boolean {
   return !post.draft && post.date.getTime() <= now.getTime();
 }
 
 /** Feed order: newest first; ties broken by key so the order never depends on input order. */
-export function compareNewestFirst(a: Post, b: Post): number {
+export function compareNewestFirst(a: PostSummary, b: PostSummary): number {
   return b.date.getTime() - a.date.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 }

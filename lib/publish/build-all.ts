@@ -5,7 +5,7 @@ import { toFeedItem } from "../feeds/feed-document.js";
 import { FEED_FILES, OPML_FILE, type FeedItem } from "../feeds/model.js";
 import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isPostKey, parsePost } from "../posts/parse-post.js";
-import { isLive, type Post } from "../posts/post.js";
+import { isLive, summarise, type Post, type PostSummary } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
 import { fullState } from "./full-state.js";
 import { JOURNAL_KEY, type StateWrite } from "./journal.js";
@@ -30,8 +30,8 @@ export interface BuildOptions {
 
 export interface BuildReport {
   config: SiteConfig;
-  /** Every post read, live or not, without its body. */
-  posts: Post[];
+  /** Every post read, live or not, as much of it as choosing feeds needs. */
+  posts: PostSummary[];
   live: number;
   drafts: number;
   scheduled: number;
@@ -68,12 +68,12 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     }
   };
 
-  // Bodies are dropped after parsing so memory does not grow with the size of the site.
+  // Only a summary of each post is kept, so memory grows as little as it can with the size of the
+  // site; a copy, so strings sliced from the front matter do not keep all of it alive.
   const posts = (await mapLimit(keys, concurrency, async (key) => {
     const post = await read(key, true);
-    // A copy, so strings sliced from the front matter do not keep all of it alive for every post.
-    return post && structuredClone({ ...post, body: "" });
-  })).filter((p): p is Post => p !== undefined);
+    return post && structuredClone(summarise(post));
+  })).filter((p): p is PostSummary => p !== undefined);
 
   const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * config.feeds.limit) : 0);
   const wanted = [...new Set(feeds.flatMap((f) => f.posts.map((p) => p.key)))];

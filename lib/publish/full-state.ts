@@ -2,7 +2,7 @@ import type { SiteConfig } from "../config.js";
 import { feedsOf, type ChosenFeed } from "../feeds/choose.js";
 import { OPML_FILE, type FeedItem } from "../feeds/model.js";
 import type { OutputFile } from "../feeds/render-feed.js";
-import { isLive, type Post } from "../posts/post.js";
+import { isLive, type PostSummary } from "../posts/post.js";
 import { toStoredItem, type FeedState } from "./feed-state.js";
 import type { StateWrite } from "./journal.js";
 import { configHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostShard, type SiteState } from "./state-store.js";
@@ -13,7 +13,7 @@ export interface FullBuild {
   items: Map<string, FeedItem>;
   /** SHA-256 of every file written, by key. */
   hashes: Map<string, string>;
-  posts: Post[];
+  posts: PostSummary[];
   now: Date;
   config: SiteConfig;
   cacheControl: string;
