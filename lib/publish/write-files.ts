@@ -43,7 +43,7 @@ export async function writeChanged(
     const stored = hashes ? hashes[file.key] : await storage.hash(file.key);
     if (!force && stored === hash) return { key: file.key, outcome: "unchanged" as const, sha256: hash };
     const started = performance.now();
-    await storage.put(file.key, file.body, { contentType: file.contentType, cacheControl });
+    await storage.put(file.key, file.body, { contentType: file.contentType, cacheControl, sha256: hash });
     if (hashes) hashes[file.key] = hash;
     return { key: file.key, outcome: "written" as const, ms: Math.round(performance.now() - started), sha256: hash };
   });

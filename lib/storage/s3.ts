@@ -114,7 +114,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
             Body: bytes,
             ContentType: putOptions.contentType,
             CacheControl: putOptions.cacheControl,
-            Metadata: { sha256: createHash("sha256").update(bytes).digest("hex") },
+            Metadata: { sha256: putOptions.sha256 ?? createHash("sha256").update(bytes).digest("hex") },
           }),
         );
       }),

@@ -2,6 +2,8 @@
 export interface PutOptions {
   contentType?: string;
   cacheControl?: string;
+  /** SHA-256 (hex) of `body` when the caller has computed it already; spares the driver doing it again. */
+  sha256?: string;
 }
 
 /**
