@@ -1,6 +1,7 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
 import { buildAll } from "../lib/publish/build-all.js";
 import { publishChanges, type Change, type PublishResult } from "../lib/publish/publish-changes.js";
+import type { InvalidFile } from "../lib/publish/write-files.js";
 import { prefixStorage } from "../lib/storage/prefix.js";
 import type { Storage } from "../lib/storage/types.js";
 import { MalformedMessageError, parseRequest, type Request } from "./events.js";
@@ -40,6 +41,7 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
     });
     for (const e of report.rejected) deps.log({ level: "warn", type: "post", key: `content/${e.key}`, outcome: "rejected", reason: e.reason });
     for (const w of report.writes) if (w.outcome === "written") deps.log({ level: "info", type: "feed", key: w.key, outcome: w.outcome });
+    logInvalid(report.invalid, deps.log);
     deps.log({ level: "info", type: "rebuild", posts: report.posts.length, feeds: report.feeds.length, ms: Math.round(performance.now() - started) });
     return { batchItemFailures: [] };
   }
@@ -66,8 +68,10 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
     deps.log({ level: r.outcome === "rejected" ? "warn" : "info", type: "post", key: `content/${r.key}`, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}), ms: r.ms });
   }
   for (const w of result.writes) {
-    if (w.outcome !== "unchanged") deps.log({ level: "info", type: "feed", key: w.key, outcome: w.outcome, ...(w.ms !== undefined ? { ms: w.ms } : {}) });
+    if (w.outcome === "written" || w.outcome === "deleted") deps.log({ level: "info", type: "feed", key: w.key, outcome: w.outcome, ...(w.ms !== undefined ? { ms: w.ms } : {}) });
   }
+
+  logInvalid(result.invalid, deps.log);
 
   const failures: SQSBatchItemFailure[] = [];
   // Delivered directly, not by SQS: only a thrown error makes Lambda retry the invocation.
@@ -104,4 +108,9 @@ function readMessages(event: unknown, deps: Deps): Message[] {
       throw error;
     }
   });
+}
+
+/** A feed that did not parse back keeps its last good version; retrying cannot fix it, so it is only reported. */
+function logInvalid(invalid: InvalidFile[], log: Log): void {
+  for (const f of invalid) log({ level: "error", type: "feed", key: f.key, outcome: "invalid", reason: f.reason, posts: f.posts.map((k) => `content/${k}`) });
 }

@@ -10,6 +10,41 @@ export class PostError extends Error {
   }
 }
 
+/**
+ * A problem with one post's input, found by code that does not know which file it reads (front
+ * matter, names, dates, URLs). The message is the reason; the caller turns it into a PostError.
+ */
+export class InputError extends Error {
+  override readonly name: string = "InputError";
+}
+
+/** The front matter cannot be split from the body or read as a YAML mapping. */
+export class FrontMatterError extends InputError {
+  override readonly name: string = "FrontMatterError";
+}
+
+/** A category or tag that cannot name a feed. */
+export class NameError extends InputError {
+  override readonly name: string = "NameError";
+}
+
+/** Why a date string was not understood; the caller adds the field. */
+export class DateFormatError extends InputError {
+  override readonly name: string = "DateFormatError";
+}
+
+/** An input larger than a configured limit; `limit` is the limit's config key ("feeds.limits.post_bytes"). */
+export class LimitError extends InputError {
+  override readonly name: string = "LimitError";
+  constructor(
+    readonly limit: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 /** The site configuration is invalid; `problems` lists every one found, each naming its key. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -32,5 +67,17 @@ export class StorageError extends Error {
   ) {
     const detail = options?.cause instanceof Error ? `: ${options.cause.message}` : "";
     super(`[storage] ${op} "${key}" failed${detail}`, options);
+  }
+}
+
+/** A bug met while handling one post: not the post's fault, so never a rejection; names the post. */
+export class PostBugError extends Error {
+  override readonly name = "PostBugError";
+  constructor(
+    readonly key: string,
+    cause: unknown,
+  ) {
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    super(`${key}: unexpected ${error.name}: ${error.message}`, { cause });
   }
 }

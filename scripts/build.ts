@@ -20,7 +20,7 @@ try {
     now: new Date(),
   });
   console.log(formatSummary(report, values.out, performance.now() - started));
-  process.exitCode = report.rejected.length > 0 ? 1 : 0;
+  process.exitCode = report.rejected.length > 0 || report.invalid.length > 0 ? 1 : 0;
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`Invalid site configuration in ${values.content}/${error.message}`);

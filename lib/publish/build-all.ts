@@ -1,18 +1,18 @@
 import type { SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
-import { toFeedItem } from "../feeds/feed-document.js";
 import { FEED_FILES, OPML_FILE, type FeedItem } from "../feeds/model.js";
 import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
-import { isPostKey, parsePost } from "../posts/parse-post.js";
+import { isPostKey } from "../posts/parse-post.js";
 import { isLive, summarise, type Post, type PostSummary } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
 import { fullState } from "./full-state.js";
-import { JOURNAL_KEY, type StateWrite } from "./journal.js";
+import { clearJournal, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
-import { loadSiteState } from "./state-store.js";
-import { DEFAULT_CACHE_CONTROL, writeChanged, type WriteOutcome } from "./write-files.js";
+import { loadPost, renderItem } from "./read-posts.js";
+import { loadSiteState, SITE_STATE_KEY, STATE_VERSION, type SiteState } from "./state-store.js";
+import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, sha256, type InvalidFile, type WriteOutcome } from "./write-files.js";
 
 export interface BuildOptions {
   /** Root holding `_config.yml` and the posts. */
@@ -39,6 +39,8 @@ export interface BuildReport {
   feeds: ChosenFeed[];
   writes: WriteOutcome[];
   deleted: string[];
+  /** Rendered files that did not parse back and were not written. */
+  invalid: InvalidFile[];
 }
 
 const OUTPUT_NAMES = new Set([...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.split("/").pop()]);
@@ -54,24 +56,20 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   const keys = (await content.list("")).filter(isPostKey);
 
   const rejected: PostError[] = [];
-  const read = async (key: string, headOnly = false): Promise<Post | undefined> => {
-    const bytes = await content.get(key);
-    if (!bytes) return undefined; // deleted while the build ran
+  const read = async (key: string, part: "whole" | "head"): Promise<Post | undefined> => {
     try {
-      return parsePost(key, headOnly ? frontMatterOf(bytes) : decode(bytes), config);
+      return (await loadPost(content, key, config, part)) ?? undefined; // null: deleted while the build ran
     } catch (error) {
-      if (error instanceof PostError) {
-        rejected.push(error);
-        return undefined;
-      }
-      throw error;
+      if (!(error instanceof PostError)) throw error;
+      rejected.push(error);
+      return undefined;
     }
   };
 
   // Only a summary of each post is kept, so memory grows as little as it can with the size of the
   // site; a copy, so strings sliced from the front matter do not keep all of it alive.
   const posts = (await mapLimit(keys, concurrency, async (key) => {
-    const post = await read(key, true);
+    const post = await read(key, "head");
     return post && structuredClone(summarise(post));
   })).filter((p): p is PostSummary => p !== undefined);
 
@@ -79,31 +77,48 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   const wanted = [...new Set(feeds.flatMap((f) => f.posts.map((p) => p.key)))];
   const items = new Map<string, FeedItem>();
   await mapLimit(wanted, concurrency, async (key) => {
-    const post = await read(key);
-    if (post) items.set(key, toFeedItem(post, config));
+    const post = await read(key, "whole");
+    if (post) items.set(key, renderItem(post, config));
   });
 
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
   // Equal bytes are not rewritten, but a new Cache-Control must reach every object.
   const previous = options.state ? await loadSiteState(options.state) : null;
   const force = previous !== null && previous.cacheControl !== cacheControl;
+  // Before the first write, the state is marked as being rebuilt, so a build killed half-way is
+  // followed by another full build rather than by incremental runs trusting hashes it outdated.
+  const beforeFirstWrite = once(async () => {
+    if (options.state) await markRebuilding(options.state, previous, cacheControl);
+  });
   // Each feed is rendered, written and let go, so at most a few feeds' files are in memory at once.
   const hashes = new Map<string, string>();
-  const renderAndWrite = async (render: () => OutputFile[]) => {
-    const outcomes = await writeChanged(output, render(), { cacheControl, concurrency: 3, force });
-    for (const o of outcomes) hashes.set(o.key, o.sha256!);
+  const invalid: InvalidFile[] = [];
+  const renderAndWrite = async (render: () => OutputFile[], shown: string[]) => {
+    const plans = await planWrites(output, render(), { concurrency: 3, force });
+    if (plans.some((p) => p.action === "write")) await beforeFirstWrite();
+    const outcomes = await executeWrites(output, plans, { cacheControl, concurrency: 3 });
+    for (const o of outcomes) {
+      if (o.sha256) hashes.set(o.key, o.sha256);
+      if (o.outcome === "invalid") invalid.push({ key: o.key, reason: o.reason!, posts: shown });
+    }
     return outcomes;
   };
   const writes = (
-    await mapLimit(feeds, 4, (f) => renderAndWrite(() => renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config)))
+    await mapLimit(feeds, 4, (f) =>
+      renderAndWrite(() => renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config), f.posts.map((p) => p.key)),
+    )
   ).flat();
-  writes.push(...(await renderAndWrite(() => [renderIndex(feeds.map((f) => f.feed), config)])));
-  const produced = new Set(hashes.keys());
+  writes.push(...(await renderAndWrite(() => [renderIndex(feeds.map((f) => f.feed), config)], [])));
+  const produced = new Set(writes.map((w) => w.key));
   const stale = (await output.list("feeds/")).filter(
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
   );
+  if (stale.length > 0) await beforeFirstWrite();
   await mapLimit(stale, concurrency, (key) => output.delete(key));
-  if (options.state) await replaceState(options.state, fullState({ feeds, items, hashes, posts, now, config, cacheControl }), concurrency);
+  if (options.state) {
+    const state = fullState({ feeds, items, hashes, posts, now, config, cacheControl });
+    await replaceState(options.state, state, concurrency, beforeFirstWrite);
+  }
 
   rejected.sort((a, b) => (a.key < b.key ? -1 : 1));
   return {
@@ -116,33 +131,48 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     feeds,
     writes,
     deleted: stale,
+    invalid,
   };
 }
 
-/** Writes a complete state and removes every state object it does not name, the journal included. */
-async function replaceState(storage: Storage, writes: StateWrite[], concurrency: number): Promise<void> {
+/**
+ * Writes a complete state and removes every state object it does not name, the journal included.
+ * Objects whose bytes are already stored are not rewritten; the site state goes last, since its
+ * presence says the rest is complete.
+ */
+async function replaceState(storage: Storage, writes: StateWrite[], concurrency: number, beforeFirstWrite: Once): Promise<void> {
   const keep = new Set(writes.map((w) => w.key));
-  const stale = (await storage.list("state/")).filter((key) => !keep.has(key) && key !== JOURNAL_KEY);
-  await mapLimit(writes, concurrency, (w) => storage.put(w.key, w.body!, { contentType: "application/json" }));
+  const stale = (await storage.list("state/")).filter((key) => !keep.has(key));
+  const changed = (
+    await mapLimit(writes, concurrency, async (w) => ((await storage.hash(w.key)) === sha256(w.body!) ? null : w))
+  ).filter((w): w is StateWrite => w !== null);
+  if (changed.length === 0 && stale.length === 0 && !beforeFirstWrite.done) return;
+  await beforeFirstWrite();
+  await mapLimit(changed.filter((w) => w.key !== SITE_STATE_KEY), concurrency, (w) => storage.put(w.key, w.body!, { contentType: "application/json" }));
   await mapLimit(stale, concurrency, (key) => storage.delete(key));
-  await storage.delete(JOURNAL_KEY);
-}
-
-function decode(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  // Always, once anything was written: the mark put there says a build is under way.
+  await storage.put(SITE_STATE_KEY, writes.find((w) => w.key === SITE_STATE_KEY)!.body!, { contentType: "application/json" });
 }
 
 /**
- * The front matter alone (through its closing "---" line), so the scan decodes ~300 bytes, not the
- * ~9 KB body it would drop. Falls back to the whole text whenever the first fence is not a plain one.
+ * Replaces the site state with one no run accepts (its configuration hash matches none), keeping
+ * the Cache-Control the objects were written with, and drops any journal: its state writes are
+ * outdated by this build, and no output was written since it was.
  */
-export function frontMatterOf(bytes: Uint8Array): string {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const opening = buf.indexOf(10);
-  const fence = opening === -1 ? -1 : buf.indexOf("\n---", opening);
-  if (fence === -1) return buf.toString("utf8");
-  let eol = buf.indexOf(10, fence + 4);
-  if (eol === -1) eol = buf.length;
-  if (!/^[ \t]*\r?$/.test(buf.toString("latin1", fence + 4, eol))) return buf.toString("utf8");
-  return buf.toString("utf8", 0, eol);
+async function markRebuilding(storage: Storage, previous: SiteState | null, cacheControl: string): Promise<void> {
+  const mark: SiteState = { version: STATE_VERSION, config: "rebuilding", cacheControl: previous?.cacheControl ?? cacheControl, feeds: [], scheduled: {} };
+  await storage.put(SITE_STATE_KEY, JSON.stringify(mark), { contentType: "application/json" });
+  await clearJournal(storage);
+}
+
+interface Once {
+  (): Promise<void>;
+  readonly done: boolean;
+}
+
+/** `fn` run the first time the result is called, and never again. */
+function once(fn: () => Promise<void>): Once {
+  let running: Promise<void> | undefined;
+  const call = () => (running ??= fn());
+  return Object.defineProperty(call, "done", { get: () => running !== undefined }) as Once;
 }

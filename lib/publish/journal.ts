@@ -7,30 +7,39 @@ export interface StateWrite {
   body: string | null;
 }
 
+/**
+ * A run's intent, written before it changes anything: the state objects it will write, and the
+ * output files it is about to write or delete. A run that dies after writing it leaves it behind;
+ * the next run applies the state writes, then treats every listed file as unknown (it may hold the
+ * old bytes or the new) and makes it match the state, comparing with what the storage really
+ * holds rather than with remembered hashes.
+ */
+export interface Journal {
+  writes: StateWrite[];
+  files: string[];
+}
+
 export const JOURNAL_KEY = "state/journal.json";
 
-/**
- * Writes a set of state objects all-or-nothing. The set is first written as one journal object;
- * a run that dies half-way leaves the journal behind, and the next run replays it before
- * reading any state. Without this, a half-written state would count a post twice on retry.
- */
-export async function commitState(storage: Storage, writes: StateWrite[]): Promise<void> {
-  if (writes.length === 0) return;
-  await storage.put(JOURNAL_KEY, JSON.stringify(writes), { contentType: "application/json" });
-  await apply(storage, writes);
-  await storage.delete(JOURNAL_KEY);
-}
-
-/** Finishes a commit that an earlier run left half-done. Returns whether there was one. */
-export async function recoverState(storage: Storage): Promise<boolean> {
+/** The journal an earlier run left behind, or null. */
+export async function readJournal(storage: Storage): Promise<Journal | null> {
   const bytes = await storage.get(JOURNAL_KEY);
-  if (!bytes) return false;
-  await apply(storage, JSON.parse(new TextDecoder().decode(bytes)) as StateWrite[]);
-  await storage.delete(JOURNAL_KEY);
-  return true;
+  if (!bytes) return null;
+  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as Journal | StateWrite[];
+  // Journals from before output files were listed were written after the feeds: nothing to check.
+  return Array.isArray(parsed) ? { writes: parsed, files: [] } : parsed;
 }
 
-async function apply(storage: Storage, writes: StateWrite[]): Promise<void> {
+export async function writeJournal(storage: Storage, journal: Journal): Promise<void> {
+  await storage.put(JOURNAL_KEY, JSON.stringify(journal), { contentType: "application/json" });
+}
+
+export async function clearJournal(storage: Storage): Promise<void> {
+  await storage.delete(JOURNAL_KEY);
+}
+
+/** Writes and removes the journal's state objects; safe to repeat. */
+export async function applyStateWrites(storage: Storage, writes: StateWrite[]): Promise<void> {
   await mapLimit(writes, 8, (w) =>
     w.body === null ? storage.delete(w.key) : storage.put(w.key, w.body, { contentType: "application/json" }),
   );

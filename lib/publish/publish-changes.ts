@@ -1,21 +1,21 @@
 import type { SiteConfig } from "../config.js";
-import { PostError, StorageError } from "../errors.js";
+import { PostBugError, PostError, StorageError } from "../errors.js";
 import { feedOfDir, feedsOf, SITE_FEED } from "../feeds/choose.js";
-import { toFeedItem } from "../feeds/feed-document.js";
-import { OPML_FILE } from "../feeds/model.js";
+import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
 import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
-import { isPostKey, parsePost } from "../posts/parse-post.js";
-import { isLive, type Post } from "../posts/post.js";
+import { isPostKey } from "../posts/parse-post.js";
+import { isLive } from "../posts/post.js";
 import { prefixStorage } from "../storage/prefix.js";
 import type { Storage } from "../storage/types.js";
 import { buildAll } from "./build-all.js";
 import { fromStoredItem, join, leave, refillPlan, toStoredItem, type FeedState, type StoredItem } from "./feed-state.js";
-import { commitState, recoverState } from "./journal.js";
+import { applyStateWrites, clearJournal, readJournal, writeJournal } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
+import { loadPost, renderItem } from "./read-posts.js";
 import { configHash, loadSiteState, shardOf, STATE_VERSION } from "./state-store.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
-import { DEFAULT_CACHE_CONTROL, writeChanged, type WriteOutcome } from "./write-files.js";
+import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
 
 /**
  * A post that was written or removed under content/; `key` is relative to content/. `removed` is
@@ -37,10 +37,11 @@ export interface ChangeResult {
 
 export interface PublishResult {
   results: ChangeResult[];
-  /** Index of the first change that failed with a transient error; it and every later change were not applied. */
+  /** Index of the first change that could not be applied (a transient storage failure or a bug); it and every later change were not. */
   failedAt?: number;
-  failure?: StorageError;
+  failure?: StorageError | PostBugError;
   writes: WriteOutcome[];
+  invalid: InvalidFile[];
   /** The state was missing or could not serve the change, so everything was rebuilt from content/. */
   rebuilt: boolean;
 }
@@ -59,15 +60,21 @@ export interface PublishOptions {
  * lists or reads the rest of the site, unless the state is missing or a feed has run out of
  * remembered posts, in which case it rebuilds everything once. Posts whose date has come since the
  * last run are published along the way.
+ *
+ * Crash-safe: before anything is written, a journal names the state objects and output files the
+ * run will write. A run killed at any point leaves either nothing changed or that journal, and
+ * the next run finishes the state and re-checks each listed file against the storage, so the
+ * feeds converge whatever happens to the posts in between.
  */
 export async function publishChanges(options: PublishOptions, changes: Change[]): Promise<PublishResult> {
   const { bucket, now } = options;
   const content = prefixStorage(bucket, "content/");
   // Independent reads go out together; the site state is read again only after replaying a journal.
-  const [recovered, config, loadedSite] = await Promise.all([recoverState(bucket), loadConfig(content), loadSiteState(bucket)]);
-  const site = recovered ? await loadSiteState(bucket) : loadedSite;
+  const [journal, config, loadedSite] = await Promise.all([readJournal(bucket), loadConfig(content), loadSiteState(bucket)]);
+  if (journal) await applyStateWrites(bucket, journal.writes);
+  const site = journal ? await loadSiteState(bucket) : loadedSite;
   // A changed _config.yml (title, limit, timezone…) changes every feed, and a new Cache-Control must
-  // reach every feed object: only a full build can follow either.
+  // reach every feed object: only a full build can follow either. It also settles any journal.
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
   if (!site || site.version !== STATE_VERSION || site.config !== configHash(config) || site.cacheControl !== cacheControl) {
     return rebuild(options, changes);
@@ -75,6 +82,12 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
 
   const state = createWorkingState(bucket, site);
   const run: Run = { content, config, now, state, reserveSize: options.reserveSize ?? 2 * config.feeds.limit };
+  // Files a killed run may have left half-written: their feeds are rendered again from the state.
+  const verify = new Set(journal?.files ?? []);
+  const verifyDirs = [...new Set([...verify].map(dirOfFile))].filter((dir) => site.feeds.includes(dir));
+  await state.load([], verifyDirs);
+  for (const dir of verifyDirs) state.touchFeed(dir);
+
   const due = Object.entries(site.scheduled)
     .filter(([key, date]) => date <= now.getTime() && !changes.some((c) => c.key === key))
     .map(([key]) => ({ key, removed: false }))
@@ -82,14 +95,15 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
 
   const results: ChangeResult[] = [];
   let failedAt: number | undefined;
-  let failure: StorageError | undefined;
+  let failure: StorageError | PostBugError | undefined;
   for (const [index, change] of [...changes, ...due].entries()) {
     const started = performance.now();
     try {
       const { outcome, reason } = await applyChange(run, change);
       results.push({ key: change.key, outcome, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - started) });
     } catch (error) {
-      if (!(error instanceof StorageError && error.transient)) throw error;
+      // A bug met on one post fails that change (and, to keep the order, every later one), not the batch.
+      if (!((error instanceof StorageError && error.transient) || error instanceof PostBugError)) throw error;
       failedAt = index;
       failure = error;
       break;
@@ -97,9 +111,14 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   }
 
   if (!(await refillFeeds(run))) return rebuild(options, changes, results);
-  const writes = await writeFeeds(run, bucket, cacheControl);
-  await commitState(bucket, state.writes());
-  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes, rebuilt: false };
+  const plan = await planFeeds(run, bucket, verify);
+  const writes = state.writes();
+  const journaled = plan.files.length > 0 || writes.length > 0;
+  if (journaled) await writeJournal(bucket, { writes, files: plan.files });
+  const outcomes = await plan.execute(cacheControl);
+  await applyStateWrites(bucket, writes);
+  if (journaled || journal) await clearJournal(bucket);
+  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes: outcomes, invalid: plan.invalid, rebuilt: false };
 }
 
 /** What one run works with. */
@@ -121,17 +140,15 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
   const shardId = shardOf(change.key);
   // The post is read even for a deletion: events may arrive out of order (a delete after the
   // upload that replaced it), and S3 also reports expired old versions as deletions.
-  const [bytes] = await Promise.all([run.content.get(change.key), state.load([shardId], [])]);
-  let post: Post | undefined;
-  let rejection: string | undefined;
-  if (bytes) {
-    try {
-      post = parsePost(change.key, new TextDecoder().decode(bytes), config);
-    } catch (error) {
-      if (!(error instanceof PostError)) throw error;
-      rejection = error.reason;
-    }
-  }
+  const [read] = await Promise.all([
+    loadPost(run.content, change.key, config).catch((error: unknown) => {
+      if (error instanceof PostError) return error;
+      throw error;
+    }),
+    state.load([shardId], []),
+  ]);
+  const post = read instanceof PostError ? undefined : (read ?? undefined);
+  const rejection = read instanceof PostError ? read.reason : undefined;
   const shard = state.shard(shardId);
   const before = shard[change.key]?.feeds ?? [];
   const live = post !== undefined && isLive(post, now);
@@ -139,7 +156,7 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
   await state.load([], [...before, ...after]);
 
   let item: StoredItem | undefined;
-  const itemOf = () => (item ??= toStoredItem(post!.key, toFeedItem(post!, config)));
+  const itemOf = () => (item ??= toStoredItem(post!.key, renderItem(post!, config)));
   for (const dir of before) {
     leave(state.feed(dir), change.key);
     state.touchFeed(dir);
@@ -171,9 +188,12 @@ async function refillFeeds(run: Run): Promise<boolean> {
     const plan = refillPlan(feed, run.config.feeds.limit);
     if (plan.rescan) return false;
     const promoted = await mapLimit(plan.promote, 8, async (ref) => {
-      const bytes = await run.content.get(ref.key);
-      const post = bytes ? tryParse(ref.key, bytes, run.config) : undefined;
-      return post && isLive(post, run.now) ? toStoredItem(post.key, toFeedItem(post, run.config)) : undefined;
+      // A post in line that is gone, now rejected or no longer live means the state is out of date.
+      const post = await loadPost(run.content, ref.key, run.config).catch((error: unknown) => {
+        if (error instanceof PostError) return null;
+        throw error;
+      });
+      return post && isLive(post, run.now) ? toStoredItem(post.key, renderItem(post, run.config)) : undefined;
     });
     if (promoted.some((p) => p === undefined)) return false;
     feed.items.push(...(promoted as StoredItem[]));
@@ -182,18 +202,29 @@ async function refillFeeds(run: Run): Promise<boolean> {
   return true;
 }
 
-/** Renders and writes every changed feed (all at once), deletes emptied ones, and updates the OPML. */
-async function writeFeeds(run: Run, bucket: Storage, cacheControl: string): Promise<WriteOutcome[]> {
+interface FeedsPlan {
+  /** Output files the plan writes or deletes, for the journal. */
+  files: string[];
+  invalid: InvalidFile[];
+  execute(cacheControl: string): Promise<WriteOutcome[]>;
+}
+
+/**
+ * Renders every changed feed and decides which files to write or delete, updating the state's
+ * file hashes and feed list as if that succeeds; nothing is written until `execute`. Files in
+ * `verify` are compared with the storage instead of the remembered hashes.
+ */
+async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>): Promise<FeedsPlan> {
   const { state, config } = run;
   const site = state.site;
   const feedsBefore = site.feeds.join("\n");
-  const writes: WriteOutcome[] = [];
+  const deletes = new Set<string>();
   const rendered: { feed: FeedState; files: OutputFile[] }[] = [];
   for (const dir of [...state.changedFeeds].sort()) {
     const feed = state.feed(dir);
     if (feed.total === 0 && dir !== SITE_FEED.dir) {
-      await mapLimit(Object.keys(feed.hashes), 8, (key) => bucket.delete(key));
-      writes.push(...Object.keys(feed.hashes).map((key) => ({ key, outcome: "deleted" as const })));
+      // Every file the feed can have, not only those remembered: a killed run may have written one.
+      for (const file of Object.values(FEED_FILES)) deletes.add(`${dir}/${file.name}`);
       site.feeds = site.feeds.filter((d) => d !== dir);
       state.dropFeed(dir);
       continue;
@@ -201,22 +232,43 @@ async function writeFeeds(run: Run, bucket: Storage, cacheControl: string): Prom
     if (!site.feeds.includes(dir)) site.feeds = [...site.feeds, dir].sort();
     rendered.push({ feed, files: renderFeed(feed.feed, feed.items.map(fromStoredItem), config) });
   }
-  const feedWrites = await Promise.all(rendered.map(({ feed, files }) => writeChanged(bucket, files, { cacheControl, hashes: feed.hashes })));
-  writes.push(...feedWrites.flat());
-  if (site.feeds.join("\n") !== feedsBefore) {
+  for (const key of verify) if (key !== OPML_FILE.key && !site.feeds.includes(dirOfFile(key))) deletes.add(key);
+
+  const invalid: InvalidFile[] = [];
+  const plans: FilePlan[] = [];
+  await Promise.all(
+    rendered.map(async ({ feed, files }) => {
+      for (const plan of await planWrites(bucket, files, { hashes: feed.hashes, verify })) {
+        if (plan.action === "write") feed.hashes[plan.file.key] = plan.sha256;
+        if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: feed.items.map((i) => i.key) });
+        plans.push(plan);
+      }
+    }),
+  );
+  if (site.feeds.join("\n") !== feedsBefore || verify.has(OPML_FILE.key)) {
     const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
-    writes.push(...(await writeChanged(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { cacheControl, hashes })));
-    if (hashes[OPML_FILE.key]) site.opml = hashes[OPML_FILE.key];
+    for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { hashes, verify })) {
+      if (plan.action === "write") site.opml = plan.sha256;
+      if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: [] });
+      plans.push(plan);
+    }
   }
-  return writes;
+  plans.sort((a, b) => (a.file.key < b.file.key ? -1 : 1));
+  const deleted = [...deletes].sort();
+  return {
+    files: [...plans.filter((p) => p.action === "write").map((p) => p.file.key), ...deleted],
+    invalid,
+    async execute(cacheControl) {
+      const outcomes = await executeWrites(bucket, plans, { cacheControl });
+      await mapLimit(deleted, 8, (key) => bucket.delete(key));
+      return [...outcomes, ...deleted.map((key) => ({ key, outcome: "deleted" as const }))];
+    },
+  };
 }
 
-function tryParse(key: string, bytes: Uint8Array, config: SiteConfig): Post | undefined {
-  try {
-    return parsePost(key, new TextDecoder().decode(bytes), config);
-  } catch {
-    return undefined;
-  }
+/** The feed folder an output file belongs to: "feeds/x/rss.xml" → "feeds/x". */
+function dirOfFile(key: string): string {
+  return key.slice(0, key.lastIndexOf("/"));
 }
 
 async function rebuild(options: PublishOptions, changes: Change[], results: ChangeResult[] = []): Promise<PublishResult> {
@@ -243,6 +295,7 @@ async function rebuild(options: PublishOptions, changes: Change[], results: Chan
       ...report.writes,
       ...report.deleted.map((key) => ({ key, outcome: "deleted" as const })),
     ],
+    invalid: report.invalid,
     rebuilt: true,
   };
 }

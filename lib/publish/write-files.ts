@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { checkDocument } from "../feeds/check-document.js";
 import type { OutputFile } from "../feeds/render-feed.js";
 import type { Storage } from "../storage/types.js";
 import { mapLimit } from "./map-limit.js";
@@ -11,40 +12,85 @@ export function sha256(body: string | Uint8Array): string {
 
 export interface WriteOutcome {
   key: string;
-  outcome: "written" | "unchanged" | "deleted";
+  /** "invalid": the rendered file did not parse back, so the stored one was left as it was. */
+  outcome: "written" | "unchanged" | "deleted" | "invalid";
   ms?: number;
-  /** Of the bytes now stored, for files writeChanged handled. */
+  /** Of the bytes now stored, when known. */
   sha256?: string;
+  /** Why an invalid file was not written. */
+  reason?: string;
 }
 
-export interface WriteOptions {
-  cacheControl?: string;
+/** A rendered file that did not parse back, so it was not written: its last good version stays. */
+export interface InvalidFile {
+  key: string;
+  reason: string;
+  /** The posts the feed showed, any of which may be the cause. */
+  posts: string[];
+}
+
+/** What to do with one rendered file, decided before anything is written. */
+export interface FilePlan {
+  file: OutputFile;
+  /** Of the rendered bytes. */
+  sha256: string;
+  action: "write" | "unchanged" | "invalid";
+  /** Hash of the bytes stored now, when known. */
+  stored: string | null;
+  reason?: string;
+}
+
+export interface PlanOptions {
   concurrency?: number;
   /** Write even equal bytes (a new Cache-Control must reach every object). */
   force?: boolean;
   /**
    * Hashes of the files as last written, by key, kept by the caller's state: compared instead of
-   * asking the storage, and updated with what is written.
+   * asking the storage. Without it every file's stored hash is asked for.
    */
-  hashes?: Record<string, string>;
+  hashes?: Readonly<Record<string, string>>;
+  /** Keys whose remembered hash may be wrong (a run died while writing them): ask the storage. */
+  verify?: ReadonlySet<string>;
 }
 
 /**
- * Writes each file whose bytes differ from what is stored. An unchanged file is not written at
- * all, so its ETag and Last-Modified stay put and conditional GETs keep answering 304.
+ * Decides, for each rendered file, whether it must be written: it is parsed back first (a file
+ * that does not parse is never written, so its last good version stays), then its hash is
+ * compared with what is stored. An unchanged file is not written at all, so its ETag and
+ * Last-Modified stay put and conditional GETs keep answering 304.
  */
+export async function planWrites(storage: Storage, files: OutputFile[], options: PlanOptions = {}): Promise<FilePlan[]> {
+  const { concurrency = 8, force = false, hashes, verify } = options;
+  return mapLimit(files, concurrency, async (file) => {
+    const hash = sha256(file.body);
+    const remembered = hashes && !verify?.has(file.key);
+    const stored = (remembered ? hashes[file.key] : await storage.hash(file.key)) ?? null;
+    const reason = checkDocument(file);
+    if (reason !== null) return { file, sha256: hash, action: "invalid" as const, stored, reason };
+    return { file, sha256: hash, action: !force && stored === hash ? ("unchanged" as const) : ("write" as const), stored };
+  });
+}
+
+/** Performs a plan's writes; returns one outcome per planned file. */
+export async function executeWrites(
+  storage: Storage,
+  plans: FilePlan[],
+  { cacheControl = DEFAULT_CACHE_CONTROL, concurrency = 8 }: { cacheControl?: string; concurrency?: number } = {},
+): Promise<WriteOutcome[]> {
+  return mapLimit(plans, concurrency, async ({ file, sha256: hash, action, stored, reason }): Promise<WriteOutcome> => {
+    if (action === "invalid") return { key: file.key, outcome: "invalid", ...(stored ? { sha256: stored } : {}), reason: reason! };
+    if (action === "unchanged") return { key: file.key, outcome: "unchanged", sha256: hash };
+    const started = performance.now();
+    await storage.put(file.key, file.body, { contentType: file.contentType, cacheControl, sha256: hash });
+    return { key: file.key, outcome: "written", ms: Math.round(performance.now() - started), sha256: hash };
+  });
+}
+
+/** planWrites then executeWrites, for callers that keep no journal (the full build). */
 export async function writeChanged(
   storage: Storage,
   files: OutputFile[],
-  { cacheControl = DEFAULT_CACHE_CONTROL, concurrency = 8, force = false, hashes }: WriteOptions = {},
+  options: PlanOptions & { cacheControl?: string } = {},
 ): Promise<WriteOutcome[]> {
-  return mapLimit(files, concurrency, async (file) => {
-    const hash = sha256(file.body);
-    const stored = hashes ? hashes[file.key] : await storage.hash(file.key);
-    if (!force && stored === hash) return { key: file.key, outcome: "unchanged" as const, sha256: hash };
-    const started = performance.now();
-    await storage.put(file.key, file.body, { contentType: file.contentType, cacheControl, sha256: hash });
-    if (hashes) hashes[file.key] = hash;
-    return { key: file.key, outcome: "written" as const, ms: Math.round(performance.now() - started), sha256: hash };
-  });
+  return executeWrites(storage, await planWrites(storage, files, options), options);
 }
