@@ -8,6 +8,8 @@ import { readSettings } from "./settings.js";
 
 // Built once per cold start; a missing setting fails here, with a message naming it.
 const settings = readSettings(process.env);
+// The client makes one attempt per call; retryingStorage is the one retry layer, and its budget
+// lives as long as this container, so a throttled or dead S3 is not sent ever more retries.
 const client = new S3Client(s3ClientConfigFromEnv(process.env));
 const bucket = retryingStorage(createS3Storage({ client, bucket: settings.bucket }));
 

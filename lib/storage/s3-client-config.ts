@@ -3,6 +3,18 @@ import { ConfigError } from "../errors.js";
 
 const REGION = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
+/** How long one HTTP attempt may wait, in ms; tests pass shorter ones. */
+export interface S3Timeouts {
+  /** To establish the TCP (and TLS) connection. */
+  connectionMs: number;
+  /** Of socket inactivity: no byte sent or received for this long, mid-request or mid-body. */
+  socketIdleMs: number;
+}
+
+// S3 in the Lambda's region connects in milliseconds and sends its first byte within a second or
+// two; past these, an attempt is stalled and a retry does better than waiting out Lambda's 60 s.
+export const DEFAULT_S3_TIMEOUTS: S3Timeouts = { connectionMs: 2_000, socketIdleMs: 5_000 };
+
 /** An unset or blank variable counts as absent, so `FOO=` in a .env file does not override a default. */
 function read(env: Record<string, string | undefined>, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -23,7 +35,11 @@ function isHttpUrl(value: string): boolean {
  * S3-compatible server (MinIO, s3rver, LocalStack), which wants path-style addressing.
  * Throws a ConfigError listing every invalid variable.
  */
-export function s3ClientConfigFromEnv(env: Record<string, string | undefined>): S3ClientConfig {
+export function s3ClientConfigFromEnv(env: Record<string, string | undefined>, timeouts: S3Timeouts = DEFAULT_S3_TIMEOUTS): S3ClientConfig {
+  for (const [name, ms] of Object.entries(timeouts)) {
+    // 0 would mean "no timeout" to the SDK.
+    if (!(ms > 0 && Number.isFinite(ms))) throw new RangeError(`[storage] [s3] timeouts.${name} must be a positive number of ms, got ${ms}`);
+  }
   const problems: string[] = [];
   const endpointVar = read(env, "AWS_ENDPOINT_URL_S3") ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL";
   const endpoint = read(env, endpointVar);
@@ -38,5 +54,14 @@ export function s3ClientConfigFromEnv(env: Record<string, string | undefined>): 
   }
   if (problems.length > 0) throw new ConfigError("environment", problems);
 
-  return endpoint === undefined ? { region } : { region, endpoint, forcePathStyle: true };
+  const base: S3ClientConfig = {
+    region,
+    // The one retry layer is retryingStorage (lib/storage/retry.ts): it also sees failures that
+    // come after the SDK's retry middleware has returned, such as a body cut off while it is read.
+    maxAttempts: 1,
+    // socketTimeout is the inactivity timeout; this SDK's requestTimeout is a whole-request
+    // deadline that only logs unless throwOnRequestTimeout is set, and would cut off slow large PUTs.
+    requestHandler: { connectionTimeout: timeouts.connectionMs, socketTimeout: timeouts.socketIdleMs },
+  };
+  return endpoint === undefined ? base : { ...base, endpoint, forcePathStyle: true };
 }

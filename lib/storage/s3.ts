@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -60,6 +61,24 @@ function isNotFound(error: unknown): boolean {
   return name === "NoSuchKey" || name === "NotFound" || $metadata?.httpStatusCode === 404;
 }
 
+/**
+ * The body streams in after send() has returned, past any retry inside the SDK: a connection reset
+ * or stall while it is read, or fewer bytes than Content-Length, is a network failure, so transient.
+ */
+async function readBody(key: string, result: GetObjectCommandOutput): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = (await result.Body?.transformToByteArray()) ?? new Uint8Array();
+  } catch (error) {
+    throw new StorageError(key, "get", true, { cause: error });
+  }
+  if (result.ContentLength !== undefined && bytes.byteLength !== result.ContentLength) {
+    const cause = new Error(`the body ended after ${bytes.byteLength} of ${result.ContentLength} bytes`);
+    throw new StorageError(key, "get", true, { cause });
+  }
+  return bytes;
+}
+
 /** Storage in an S3 bucket; `hash` reads the sha256 this driver records as object metadata. */
 export function createS3Storage(options: S3StorageOptions): Storage {
   const { client, bucket, prefix = "", pageSize = 1000 } = options;
@@ -80,13 +99,14 @@ export function createS3Storage(options: S3StorageOptions): Storage {
     get: (key) =>
       attempt("get", key, async () => {
         assertValidKey("get", key);
+        let result: GetObjectCommandOutput;
         try {
-          const result = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
-          return (await result.Body?.transformToByteArray()) ?? new Uint8Array();
+          result = await client.send(new GetObjectCommand({ Bucket: bucket, Key: prefix + key }));
         } catch (error) {
           if (isNotFound(error)) return null;
           throw error;
         }
+        return readBody(key, result);
       }),
 
     hash: (key) =>
