@@ -5,7 +5,10 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/clien
 import type { S3EventRecord } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { StorageError } from "../../lib/errors.js";
+import { createRetryBudget, RETRY_COST, retryingStorage } from "../../lib/storage/retry.js";
 import { createS3Storage } from "../../lib/storage/s3.js";
+import { s3ClientConfigFromEnv } from "../../lib/storage/s3-client-config.js";
+import { startFaultProxy, type FaultKind, type FaultProxy, type FaultSchedule, type ProxiedRequest } from "../support/fault-proxy.js";
 import { encodeEventKey } from "../support/s3-events.js";
 import { startS3Server, type S3Server } from "../support/s3-server.js";
 import { describeStorageContract } from "./contract.js";
@@ -43,15 +46,12 @@ async function startFakeS3(status: number, body: string): Promise<{ endpoint: st
   return { endpoint: `http://127.0.0.1:${(fake.address() as AddressInfo).port}`, hits: () => hits, server: fake };
 }
 
+// Short, so a stalled response fails within the test.
+const TIMEOUTS = { connectionMs: 500, socketIdleMs: 300 };
+
+/** A client configured as the function's (one attempt per call), with s3rver's credentials. */
 function clientFor(endpoint: string, accessKeyId = "S3RVER"): S3Client {
-  // One attempt, so the SDK's own retries do not hide what the driver reports.
-  return new S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: "us-east-1",
-    credentials: { accessKeyId, secretAccessKey: "S3RVER" },
-    maxAttempts: 1,
-  });
+  return new S3Client({ ...s3ClientConfigFromEnv({ AWS_ENDPOINT_URL: endpoint }, TIMEOUTS), credentials: { accessKeyId, secretAccessKey: "S3RVER" } });
 }
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
@@ -177,6 +177,151 @@ describe("s3 storage against s3rver", () => {
   it("rejects a page size S3 would not honour", () => {
     expect(() => createS3Storage({ client: server.client, bucket, pageSize: 0 })).toThrow(RangeError);
     expect(() => createS3Storage({ client: server.client, bucket, pageSize: 1001 })).toThrow(RangeError);
+  });
+});
+
+/** Fails the first request that `matches` with `kind`, and no other. */
+function once(kind: FaultKind, matches: (r: ProxiedRequest) => boolean = () => true): FaultSchedule {
+  let fired = false;
+  return (r) => {
+    if (fired || !matches(r)) return null;
+    fired = true;
+    return kind;
+  };
+}
+
+describe("one retry layer, counted on the wire", () => {
+  let proxy: FaultProxy;
+  let client: S3Client;
+  let bucket: string;
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ upstream: server.endpoint });
+    client = clientFor(proxy.endpoint);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await proxy?.stop();
+  });
+  beforeEach(async () => {
+    bucket = await freshBucket();
+    await createS3Storage({ client: server.client, bucket }).put("feed.xml", "<rss/>");
+    proxy.setSchedule(null);
+    proxy.reset();
+  });
+
+  /** The storage the function builds: the production client config under retryingStorage. */
+  const storageWith = (schedule: FaultSchedule, options: Parameters<typeof retryingStorage>[1] = {}) => {
+    proxy.setSchedule(schedule);
+    return retryingStorage(createS3Storage({ client, bucket }), options);
+  };
+  const always = (kind: FaultKind): FaultSchedule => (r) => (r.op === "GetObject" ? kind : null);
+  const firstGet = (kind: FaultKind): FaultSchedule => once(kind, (r) => r.op === "GetObject");
+
+  it("makes exactly 4 HTTP attempts for a GET that S3 always answers 503 SlowDown, then fails transiently", async () => {
+    const started = performance.now();
+    const error = await caught(storageWith(always("slow-down")).get("feed.xml"));
+    expect(error).toMatchObject({ name: "StorageError", op: "get", key: "feed.xml", transient: true });
+    expect((error as StorageError).cause).toMatchObject({ name: "SlowDown", $metadata: { httpStatusCode: 503 } });
+    expect(proxy.requests).toEqual({ GetObject: 4 });
+    expect(proxy.faults["slow-down"]).toEqual({ GetObject: 4 });
+    // Three waits of full jitter below 100, 200 and 400 ms.
+    expect(performance.now() - started).toBeLessThan(700 + 500);
+  });
+
+  it("succeeds on the second attempt after a 500", async () => {
+    const storage = storageWith(firstGet("internal-error"));
+    expect(new TextDecoder().decode((await storage.get("feed.xml"))!)).toBe("<rss/>");
+    expect(proxy.requests).toEqual({ GetObject: 2 });
+    expect(proxy.faults["internal-error"]).toEqual({ GetObject: 1 });
+  });
+
+  it("does not retry a 404: the key is missing", async () => {
+    expect(await storageWith(() => null).get("missing.xml")).toBeNull();
+    expect(await storageWith(() => null).hash("missing.xml")).toBeNull();
+    expect(proxy.requests).toEqual({ GetObject: 1, HeadObject: 1 });
+  });
+
+  it("does not retry a 403", async () => {
+    const wrong = clientFor(proxy.endpoint, "WRONG");
+    try {
+      const storage = retryingStorage(createS3Storage({ client: wrong, bucket }));
+      const error = await caught(storage.get("feed.xml"));
+      expect(error).toMatchObject({ name: "StorageError", transient: false });
+      expect((error as StorageError).cause).toMatchObject({ $metadata: { httpStatusCode: 403 } });
+      expect(proxy.requests).toEqual({ GetObject: 1 });
+    } finally {
+      wrong.destroy();
+    }
+  });
+
+  it.each(["internal-error", "slow-down", "reset-before", "reset-after", "stall", "truncate"] as const)(
+    "recovers from one %s on a GET with a single retry",
+    async (kind) => {
+      const storage = storageWith(firstGet(kind));
+      expect(new TextDecoder().decode((await storage.get("feed.xml"))!)).toBe("<rss/>");
+      expect(proxy.requests).toEqual({ GetObject: 2 });
+      expect(proxy.faults[kind]).toEqual({ GetObject: 1 });
+    },
+  );
+
+  it("stops retrying once the storage's budget is spent, so a dead S3 gets one request per call", async () => {
+    const storage = storageWith(always("slow-down"), { budget: createRetryBudget(2 * RETRY_COST), sleep: async () => {} });
+    await expect(storage.get("feed.xml")).rejects.toMatchObject({ transient: true });
+    expect(proxy.requests).toEqual({ GetObject: 3 });
+    await expect(storage.get("feed.xml")).rejects.toMatchObject({ transient: true });
+    expect(proxy.requests).toEqual({ GetObject: 4 });
+  });
+});
+
+describe("s3 storage when a response breaks off", () => {
+  let proxy: FaultProxy;
+  let client: S3Client;
+  let bucket: string;
+  const body = "<rss>".padEnd(4096, "x") + "</rss>";
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy({ upstream: server.endpoint });
+    client = clientFor(proxy.endpoint);
+    bucket = await freshBucket();
+    await createS3Storage({ client: server.client, bucket }).put("a/feed.xml", body);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await proxy?.stop();
+  });
+
+  it.each([["get"], ["list"]] as const)("reports a %s whose body is cut off mid-read as transient", async (op) => {
+    proxy.reset();
+    proxy.setSchedule(once("truncate"));
+    const storage = createS3Storage({ client, bucket });
+    const error = await caught(op === "get" ? storage.get("a/feed.xml") : storage.list("a/"));
+    expect(error).toMatchObject({ name: "StorageError", op, transient: true });
+    expect(proxy.faults.truncate).toEqual({ [op === "get" ? "GetObject" : "ListObjectsV2"]: 1 });
+  });
+
+  it.each([["stall"], ["reset-before"], ["reset-after"]] as const)("reports a %s as transient, on every operation", async (kind) => {
+    const storage = createS3Storage({ client, bucket });
+    for (const [op, call] of [
+      ["get", () => storage.get("a/feed.xml")],
+      ["hash", () => storage.hash("a/feed.xml")],
+      ["put", () => storage.put("a/other.xml", "x")],
+      ["delete", () => storage.delete("a/other.xml")],
+      ["list", () => storage.list("a/")],
+    ] as const) {
+      proxy.reset();
+      proxy.setSchedule(once(kind));
+      const started = performance.now();
+      expect(await caught(call()), `${kind} ${op}`).toMatchObject({ name: "StorageError", op, transient: true });
+      if (kind === "stall") expect(performance.now() - started).toBeLessThan(TIMEOUTS.socketIdleMs + 500);
+    }
+  });
+
+  it("reports a body shorter than its Content-Length as transient, even when the stream did not fail", async () => {
+    const short = { send: async () => ({ ContentLength: 10, Body: { transformToByteArray: async () => new Uint8Array(4) } }) } as unknown as S3Client;
+    const error = await caught(createS3Storage({ client: short, bucket }).get("a/feed.xml"));
+    expect(error).toMatchObject({ name: "StorageError", op: "get", transient: true });
+    expect((error as StorageError).message).toMatch(/after 4 of 10 bytes/);
   });
 });
 
