@@ -4,6 +4,7 @@ import { toFeedItem } from "../feeds/feed-document.js";
 import type { FeedItem } from "../feeds/model.js";
 import { parsePost } from "../posts/parse-post.js";
 import type { Post } from "../posts/post.js";
+import { assertValidKey } from "../storage/keys.js";
 import type { Storage } from "../storage/types.js";
 
 /**
@@ -12,6 +13,13 @@ import type { Storage } from "../storage/types.js";
  * a bug, not the post's fault, and throws PostBugError naming the post.
  */
 export async function loadPost(content: Storage, key: string, config: SiteConfig, part: "whole" | "head" = "whole"): Promise<Post | null> {
+  // An event can name a key no storage can hold ("a//b.md", "./x.md"): that post, not the batch, fails.
+  try {
+    assertValidKey("get", key);
+  } catch (error) {
+    const detail = error instanceof StorageError && error.cause instanceof Error ? error.cause.message : String(error);
+    throw new PostError(key, `the file cannot be read: ${detail}`);
+  }
   const bytes = await content.get(key);
   if (!bytes) return null;
   return withPostKey(key, () => parsePost(key, part === "head" ? frontMatterOf(bytes) : decode(bytes), config));
