@@ -1,8 +1,9 @@
-import { ConfigError } from "./errors.js";
+import { ConfigError, InputError } from "./errors.js";
+import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
 import { isKnownTimeZone } from "./posts/dates.js";
-import { checkCategoryName, checkNameSegment } from "./posts/names.js";
+import { checkName, feedNameOf } from "./posts/names.js";
 import { isAbsoluteUrl } from "./posts/permalink.js";
-import { stripXmlForbidden } from "./posts/text.js";
+import { describeValue, quote, stripXmlForbidden } from "./posts/text.js";
 import { loadYaml } from "./posts/yaml.js";
 
 export interface Person {
@@ -29,14 +30,16 @@ export interface FeedsConfig {
   limit: number;
   /** Jekyll permalink pattern, already expanded from the built-in style names. */
   permalink: string;
-  /** Display titles by category name. */
+  /** Display titles by feed name (feedNameOf: NFC, lower-case), as `feeds.categories` gives them. */
   categories: Record<string, string>;
-  /** Display titles by tag name. */
+  /** Display titles by feed name (feedNameOf), as `feeds.tags` gives them. */
   tags: Record<string, string>;
   /** Characters of the plain-text summary. */
   summaryLength: number;
   /** Where the feeds/ folder is served from (CloudFront or a custom domain); defaults to url + baseurl. */
   url: string;
+  /** What one post may cost: `feeds.limits`, over the defaults in lib/limits.ts. */
+  limits: Limits;
 }
 
 export const CONFIG_FILE = "_config.yml";
@@ -116,10 +119,19 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   }
 
   const rawFeeds = raw.feeds ?? {};
-  const feeds: FeedsConfig = { limit: 50, permalink: PERMALINK_STYLES.date!, categories: {}, tags: {}, summaryLength: 200, url: "" };
+  const feeds: FeedsConfig = {
+    limit: 50,
+    permalink: PERMALINK_STYLES.date!,
+    categories: {},
+    tags: {},
+    summaryLength: 200,
+    url: "",
+    limits: { ...DEFAULT_LIMITS },
+  };
   if (!isRecord(rawFeeds)) {
     problems.push("feeds must be a mapping");
   } else {
+    feeds.limits = parseLimits(rawFeeds.limits, problems);
     feeds.limit = positiveInt(rawFeeds.limit, "feeds.limit", 50, problems);
     feeds.summaryLength = positiveInt(rawFeeds.summary_length, "feeds.summary_length", 200, problems);
     const permalink = str(rawFeeds, "permalink", "feeds.permalink", false) ?? str(raw, "permalink", "permalink", false);
@@ -133,8 +145,8 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
       if (isAbsoluteUrl(feedsUrl, true) && !/[\s?#]/.test(feedsUrl)) feeds.url = new URL(feedsUrl).href.replace(/\/+$/, "");
       else problems.push(`feeds.url must be an absolute http(s) URL such as "https://feeds.example.com", got "${feedsUrl}"`);
     }
-    feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", checkCategoryName, problems);
-    feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", checkNameSegment, problems);
+    feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", "category", feeds.limits, problems);
+    feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", "tag", feeds.limits, problems);
   }
 
   if (problems.length > 0) throw new ConfigError(file, problems);
@@ -146,17 +158,49 @@ const EMAIL = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
 
 function positiveInt(v: unknown, path: string, fallback: number, problems: string[]): number {
   if (v === undefined || v === null) return fallback;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) {
-    problems.push(`${path} must be a whole number of at least 1, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) {
+    problems.push(`${path} must be a whole number of at least 1, got ${typeof v === "number" ? v : describeValue(v)}`);
     return fallback;
   }
   return v;
 }
 
+// Most filesystems allow 255 bytes per path segment, and a name is one: a longer one could not be written.
+const MAX_NAME_BYTES = 255;
+
+/** `feeds.limits`: each a whole number of at least 1 over its default; an unknown key is a problem. */
+function parseLimits(v: unknown, problems: string[]): Limits {
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  if (v === undefined || v === null) return limits;
+  if (!isRecord(v)) {
+    problems.push(`feeds.limits must map limit names (${Object.values(LIMIT_KEYS).join(", ")}) to numbers`);
+    return limits;
+  }
+  const byKey = new Map(Object.entries(LIMIT_KEYS).map(([field, key]) => [key, field as keyof Limits]));
+  for (const [key, value] of Object.entries(v)) {
+    const field = byKey.get(key);
+    if (!field) {
+      problems.push(`feeds.limits.${key} is not a known limit; the limits are ${[...byKey.keys()].join(", ")}`);
+      continue;
+    }
+    limits[field] = positiveInt(value, `feeds.limits.${key}`, DEFAULT_LIMITS[field], problems);
+  }
+  if (limits.nameBytes > MAX_NAME_BYTES) {
+    problems.push(`feeds.limits.name_bytes must be at most ${MAX_NAME_BYTES}, the bytes most filesystems allow in a folder name, got ${limits.nameBytes}`);
+    limits.nameBytes = DEFAULT_LIMITS.nameBytes;
+  }
+  return limits;
+}
+
+/**
+ * Display titles by feed name: each key is checked as a post's name would be, then folded
+ * (feedNameOf), since feeds are looked up by their folded name; two keys folding alike are a problem.
+ */
 function titleMap(
   v: unknown,
   path: string,
-  check: (name: string) => string | null,
+  kind: "category" | "tag",
+  limits: Limits,
   problems: string[],
 ): Record<string, string> {
   if (v === undefined || v === null) return {};
@@ -165,11 +209,25 @@ function titleMap(
     return {};
   }
   const out: Record<string, string> = {};
+  const keyOf = new Map<string, string>();
   for (const [name, title] of Object.entries(v)) {
-    const bad = check(name);
-    if (bad) problems.push(`${path}.${name}: ${bad}`);
+    let feedName: string | undefined;
+    try {
+      feedName = feedNameOf(checkName(name, kind, limits));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(`${path}.${name}: ${error.message}`);
+    }
     if (typeof title !== "string" || !title.trim()) problems.push(`${path}.${name} must be a non-empty display title`);
-    else out[name] = title.trim();
+    else if (feedName !== undefined) {
+      const earlier = keyOf.get(feedName);
+      if (earlier !== undefined) {
+        problems.push(`${path}.${name}: ${quote(earlier)} and ${quote(name)} are the same feed, ${quote(feedName)} (names are compared in NFC, ignoring case); keep one`);
+      } else {
+        keyOf.set(feedName, name);
+        out[feedName] = title.trim();
+      }
+    }
   }
   return out;
 }

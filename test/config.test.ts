@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../lib/config.js";
 import { ConfigError } from "../lib/errors.js";
+import { DEFAULT_LIMITS } from "../lib/limits.js";
 
 const MINIMAL = "title: 财经新闻网\nurl: https://finews.example.com\n";
 
@@ -32,9 +33,10 @@ describe("parseConfig: the real site", () => {
         limit: 50,
         permalink: "/:categories/:year/:month/:day/:title.html",
         categories: { beijingshangbao: "北京商报新闻", zhengquanshibao: "证券时报新闻", diyicaijing: "第一财经新闻" },
-        tags: {},
+        tags: { ipo: "IPO" },
         summaryLength: 200,
         url: "https://finews.withounder.com",
+        limits: DEFAULT_LIMITS,
       },
     });
   });
@@ -242,8 +244,84 @@ describe("parseConfig: feeds", () => {
     expect(configError(`${MINIMAL}feeds:\n  categories:\n    tags: 标签\n`).problems[0]).toMatch(/^feeds\.categories\.tags: /);
   });
 
+  it("refuses names a post could not have: reserved ignoring case, too long, a noncharacter", () => {
+    const e = configError(`${MINIMAL}feeds:\n  categories:\n    Authors: x\n    ${"a".repeat(201)}: y\n  tags:\n    RSS.XML: z\n    "a\\uFFFF": w\n`);
+    expect(e.problems).toHaveLength(4);
+    expect(e.problems[0]).toMatch(/^feeds\.categories\.Authors: .*feeds\/authors\//);
+    expect(e.problems[1]).toMatch(/^feeds\.categories\.a+: category name "a+"… is 201 bytes; feeds\.limits\.name_bytes allows 200$/);
+    expect(e.problems[2]).toMatch(/^feeds\.tags\.RSS\.XML: .*one of the output's own files/);
+    expect(e.problems[3]).toMatch(/noncharacter \(U\+FFFF\)/);
+  });
+
+  it("checks name lengths against feeds.limits.name_bytes when it is set", () => {
+    expect(parseConfig(`${MINIMAL}feeds:\n  limits:\n    name_bytes: 250\n  tags:\n    ${"a".repeat(250)}: y\n`).feeds.tags).toEqual({ ["a".repeat(250)]: "y" });
+  });
+
+  it("keys display titles by feed name: NFC and lower-case, the title as written", () => {
+    const config = parseConfig(`${MINIMAL}feeds:\n  categories:\n    Finance: 财经\n  tags:\n    IPO: IPO\n    "Cafe\\u0301": 咖啡\n`);
+    expect(config.feeds.categories).toEqual({ finance: "财经" });
+    expect(config.feeds.tags).toEqual({ ipo: "IPO", "café": "咖啡" });
+  });
+
+  it("refuses two keys that are one feed, naming both", () => {
+    const e = configError(`${MINIMAL}feeds:\n  tags:\n    IPO: IPO\n    ipo: 新股\n    "\\u00E9": a\n    "e\\u0301": b\n`);
+    expect(e.problems).toEqual([
+      'feeds.tags.ipo: "IPO" and "ipo" are the same feed, "ipo" (names are compared in NFC, ignoring case); keep one',
+      'feeds.tags.e\u0301: "\u00E9" and "e\u0301" are the same feed, "\u00E9" (names are compared in NFC, ignoring case); keep one',
+    ]);
+  });
+
   it("must be a mapping", () => {
     expect(configError(`${MINIMAL}feeds: [a]\n`).problems).toEqual(["feeds must be a mapping"]);
+  });
+});
+
+describe("parseConfig: feeds.limits", () => {
+  const limits = (yaml: string) => parseConfig(`${MINIMAL}feeds:\n  limits:\n${yaml}`).feeds.limits;
+
+  it("defaults to lib/limits.ts, also without a feeds section or with an empty limits one", () => {
+    expect(parseConfig(MINIMAL).feeds.limits).toEqual(DEFAULT_LIMITS);
+    expect(parseConfig(`${MINIMAL}feeds:\n  limits:\n`).feeds.limits).toEqual(DEFAULT_LIMITS);
+    expect(DEFAULT_LIMITS).toEqual({ postBytes: 1_000_000, frontMatterBytes: 65_536, namesPerPost: 50, nameBytes: 200, yamlNodes: 10_000, yamlDepth: 20 });
+  });
+
+  it.each([
+    ["post_bytes", "postBytes"],
+    ["front_matter_bytes", "frontMatterBytes"],
+    ["names_per_post", "namesPerPost"],
+    ["name_bytes", "nameBytes"],
+    ["yaml_nodes", "yamlNodes"],
+    ["yaml_depth", "yamlDepth"],
+  ] as const)("overrides %s and leaves the others at their defaults", (key, field) => {
+    expect(limits(`    ${key}: 7\n`)).toEqual({ ...DEFAULT_LIMITS, [field]: 7 });
+  });
+
+  it("reads YAML's underscored numbers", () => {
+    expect(limits("    post_bytes: 2_000_000\n").postBytes).toBe(2_000_000);
+  });
+
+  it.each(["0", "-1", "2.5", '"10"', "[1]", "{ a: 1 }", "true", "1e400"])("refuses a limit of %s, naming the key", (value) => {
+    const e = configError(`${MINIMAL}feeds:\n  limits:\n    yaml_nodes: ${value}\n`);
+    expect(e.problems).toHaveLength(1);
+    expect(e.problems[0]).toMatch(/^feeds\.limits\.yaml_nodes must be a whole number of at least 1, got /);
+  });
+
+  it("refuses an unknown key, naming it and the known ones", () => {
+    const e = configError(`${MINIMAL}feeds:\n  limits:\n    postBytes: 10\n    name_bytes: 10\n`);
+    expect(e.problems).toEqual([
+      "feeds.limits.postBytes is not a known limit; the limits are post_bytes, front_matter_bytes, names_per_post, name_bytes, yaml_nodes, yaml_depth",
+    ]);
+  });
+
+  it("refuses a name_bytes no folder can have", () => {
+    expect(limits("    name_bytes: 255\n").nameBytes).toBe(255);
+    expect(configError(`${MINIMAL}feeds:\n  limits:\n    name_bytes: 256\n`).problems).toEqual([
+      "feeds.limits.name_bytes must be at most 255, the bytes most filesystems allow in a folder name, got 256",
+    ]);
+  });
+
+  it("must be a mapping", () => {
+    expect(configError(`${MINIMAL}feeds:\n  limits: 10\n`).problems[0]).toMatch(/^feeds\.limits must map limit names/);
   });
 });
 

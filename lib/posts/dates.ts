@@ -1,24 +1,24 @@
 import { fromZonedTime } from "date-fns-tz";
+import { DateFormatError } from "../errors.js";
+import { quote } from "./text.js";
+
+export { DateFormatError };
 
 // Every form Jekyll sites write: "2022-05-20 00:01:40 +0800", "+08:00", "Z", "T"-separated,
 // fractional seconds, no offset, or a date alone.
 const DATE_FORM =
   /^(\d{4})-(\d{1,2})-(\d{1,2})(?:(?:[Tt]|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz]|(?:UTC|GMT))|([+-])(\d{2}):?(\d{2})?)?$/;
 
-/** Why a date string was not understood; the caller adds the file and field. */
-export class DateFormatError extends Error {
-  override readonly name = "DateFormatError";
-}
-
 /**
  * Turns a front-matter date into an exact instant. A date with an offset keeps its instant;
  * a date without one is wall-clock time in `timeZone` (DST-correct), as Jekyll means it.
+ * Throws DateFormatError saying why; the caller adds the field.
  */
 export function parseDate(value: string, timeZone: string): Date {
   const m = DATE_FORM.exec(value.trim());
   if (!m) {
     throw new DateFormatError(
-      `"${value}" is not a date; use a form like "2022-05-20 00:01:40 +0800" or "2022-05-20"`,
+      `${quote(value)} is not a date; use a form like "2022-05-20 00:01:40 +0800" or "2022-05-20"`,
     );
   }
   const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "", zulu, sign, oh, om = "00"] = m;
@@ -31,11 +31,11 @@ export function parseDate(value: string, timeZone: string): Date {
   const ms = Number(frac.slice(0, 3).padEnd(3, "0"));
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 60) {
-    throw new DateFormatError(`"${value}" is not a real calendar date or time`);
+    throw new DateFormatError(`${quote(value)} is not a real calendar date or time`);
   }
   if (zulu !== undefined || sign !== undefined) {
     const offsetMinutes = sign === undefined ? 0 : (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om));
-    if (Number(om) > 59 || Math.abs(offsetMinutes) > 18 * 60) throw new DateFormatError(`"${value}" has an offset that is not a real one (at most ±18:00)`);
+    if (Number(om) > 59 || Math.abs(offsetMinutes) > 18 * 60) throw new DateFormatError(`${quote(value)} has an offset that is not a real one (at most ±18:00)`);
     const utc = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
     utc.setUTCFullYear(year); // Date.UTC reads years 0-99 as 1900-1999
     return new Date(utc.getTime() - offsetMinutes * 60_000);

@@ -1,38 +1,112 @@
-/**
- * Why `name` cannot be a category or tag, or null when it can. Names become path segments
- * (`feeds/<category>/rss.xml`), so anything that could escape the output folder is refused.
- */
-export function checkNameSegment(name: string): string | null {
-  if (name === "") return "a name must not be empty";
-  if (name === "." || name === "..") return `"${name}" cannot be a name: it is a relative path segment`;
-  if (/[/\\]/.test(name)) return `"${name}" cannot be a name: it contains a path separator`;
-  // Control characters, and the characters that would need escaping in an XML attribute or a URL path.
-  if (/[\u0000-\u001F\u007F<>"?#%]/.test(name)) return `${JSON.stringify(name)} cannot be a name: it contains a control or reserved character`;
-  return null;
-}
-
-/** Why `name` cannot be a category, or null when it can: as a tag name, plus the folder tag feeds use. */
-export function checkCategoryName(name: string): string | null {
-  if (name === "tags") return `"tags" cannot be a category name: feeds/tags/ holds the tag feeds`;
-  return checkNameSegment(name);
-}
+import { NameError } from "../errors.js";
+import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
+import { checkLimit, type Limits } from "../limits.js";
+import { describeValue, quote } from "./text.js";
 
 /**
- * Reads a Jekyll category or tag field: a YAML list, or a string of space-separated names.
- * Returns the names in order, without duplicates.
+ * Categories and tags. Each name becomes a folder (`feeds/<category>/`, `feeds/tags/<tag>/`), part
+ * of S3 keys and of URLs, and XML text, so a name is read as follows; any failure rejects the post.
+ *
+ * 1. A field is a YAML list of names (strings or numbers), or one string of names separated by
+ *    whitespace; list items are trimmed; empty names are dropped.
+ * 2. Refused: a name holding a lone surrogate (U+D800–U+DFFF unpaired: not a character, and
+ *    encodeURIComponent throws on it).
+ * 3. The name is NFC-normalised, so names that look the same ("e\u0301" and "é") are one name.
+ *    The NFC form is what the post keeps (its item category label), case as written.
+ * 4. Refused: "." and ".."; a path separator (/ or \); a control character (C0 U+0000–U+001F,
+ *    DEL U+007F, C1 U+0080–U+009F); a noncharacter (U+FDD0–U+FDEF and U+nFFFE/U+nFFFF in every
+ *    plane, U+FFFE/U+FFFF included); the reserved characters < > " ? # %. Together with 2 this
+ *    refuses every character XML 1.0 cannot carry.
+ * 5. Refused: more than `feeds.limits.name_bytes` bytes of UTF-8 (200 by default), a LimitError.
+ * 6. A feed is named by the name case-folded: feedNameOf(name), NFC then toLowerCase()
+ *    (locale-independent), as Hugo does for taxonomy terms, so "Finance" and "finance" are one feed
+ *    and one folder, which case-insensitive filesystems (macOS, Windows) could not tell apart.
+ * 7. Refused: a name whose feed name is one of the output's own files or folders (RESERVED_NAMES):
+ *    rss.xml, atom.xml, feed.json, index.opml, index.html, and for categories also tags (the folder
+ *    of tag feeds) and authors (kept for per-author feeds).
+ * 8. A post's categories (fields categories, then category) and tags (tags, then tag) are each
+ *    kept in order, the first spelling of each feed name only; together they may be at most
+ *    `feeds.limits.names_per_post` (50 by default).
  */
-export function parseNameList(value: unknown, field: string): string[] {
+
+const FILE_NAMES = [...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.slice(OPML_FILE.key.lastIndexOf("/") + 1), "index.html"];
+
+/** Feed names that would collide with the output's own files and folders, by kind of feed. */
+export const RESERVED_NAMES: Readonly<Record<"category" | "tag", ReadonlySet<string>>> = {
+  category: new Set([...FILE_NAMES, "tags", "authors"]),
+  tag: new Set(FILE_NAMES),
+};
+
+const WHY_RESERVED: Record<string, string> = {
+  tags: "feeds/tags/ holds the tag feeds",
+  authors: "feeds/authors/ is kept for per-author feeds",
+};
+
+/** The name of the feed a category or tag belongs to, and of its folder: NFC, then lower-cased. */
+export function feedNameOf(name: string): string {
+  return name.normalize("NFC").toLowerCase().normalize("NFC");
+}
+
+const LONE_SURROGATE = /\p{Cs}/u;
+const CONTROL = /\p{Cc}/u;
+const NONCHARACTER = /\p{Noncharacter_Code_Point}/u;
+const RESERVED_CHARACTER = /[<>"?#%]/;
+
+/**
+ * Checks one category or tag name (rules 2–7 above) and returns its NFC form. Throws NameError
+ * (or LimitError for the length) whose message starts with `field` when one is given.
+ */
+export function checkName(name: string, kind: "category" | "tag", limits: Limits, field?: string): string {
+  const refuse = (why: string): never => {
+    throw new NameError(`${field ? `${field}: ` : ""}${quote(name)} cannot be a ${kind} name: ${why}`);
+  };
+  if (name === "") refuse("a name must not be empty");
+  const surrogate = LONE_SURROGATE.exec(name);
+  if (surrogate) refuse(`it contains a lone surrogate (${codePoint(surrogate[0])}), which is not a character`);
+  const nfc = name.normalize("NFC");
+  if (nfc === "." || nfc === "..") refuse("it is a relative path segment");
+  if (/[/\\]/.test(nfc)) refuse("it contains a path separator");
+  const control = CONTROL.exec(nfc);
+  if (control) refuse(`it contains a control character (${codePoint(control[0])})`);
+  const nonCharacter = NONCHARACTER.exec(nfc);
+  if (nonCharacter) refuse(`it contains a noncharacter (${codePoint(nonCharacter[0])}), which feeds cannot carry`);
+  const reserved = RESERVED_CHARACTER.exec(nfc);
+  if (reserved) refuse(`it contains the reserved character ${reserved[0]}`);
+  checkLimit(limits, "nameBytes", Buffer.byteLength(nfc, "utf8"), (n) => `${field ? `${field}: ` : ""}${kind} name ${quote(nfc)} is ${n} bytes`);
+  const feedName = feedNameOf(nfc);
+  if (RESERVED_NAMES[kind].has(feedName)) {
+    refuse(WHY_RESERVED[feedName] ?? `${feedName} is one of the output's own files (names are compared ignoring case)`);
+  }
+  return nfc;
+}
+
+/**
+ * Reads a Jekyll category or tag field (rule 1) and checks each name: returns their NFC forms in
+ * order, the first spelling of each feed name only. Throws NameError naming the field.
+ */
+export function parseNameList(value: unknown, field: string, kind: "category" | "tag", limits: Limits): string[] {
   if (value === undefined || value === null || value === "") return [];
   let names: string[];
   if (Array.isArray(value)) {
-    names = value.map((v) => {
-      if (typeof v !== "string" && typeof v !== "number") throw new Error(`${field} must hold names, found ${JSON.stringify(v)}`);
+    names = value.map((v: unknown) => {
+      if (typeof v !== "string" && typeof v !== "number") throw new NameError(`${field} must hold names, found ${describeValue(v)}`);
       return String(v).trim();
     });
   } else if (typeof value === "string" || typeof value === "number") {
     names = String(value).split(/\s+/);
   } else {
-    throw new Error(`${field} must be a list or a space-separated string of names`);
+    throw new NameError(`${field} must be a list or a space-separated string of names, found ${describeValue(value)}`);
   }
-  return [...new Set(names.filter((n) => n !== ""))];
+  const byFeed = new Map<string, string>();
+  for (const name of names) {
+    if (name === "") continue;
+    const nfc = checkName(name, kind, limits, field);
+    const feedName = feedNameOf(nfc);
+    if (!byFeed.has(feedName)) byFeed.set(feedName, nfc);
+  }
+  return [...byFeed.values()];
+}
+
+function codePoint(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 }

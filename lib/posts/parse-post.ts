@@ -1,11 +1,12 @@
 import type { Person, SiteConfig } from "../config.js";
-import { PostError } from "../errors.js";
-import { DateFormatError, parseDate } from "./dates.js";
-import { parseFrontMatter } from "./front-matter.js";
-import { checkCategoryName, checkNameSegment, parseNameList } from "./names.js";
+import { DateFormatError, InputError, PostError } from "../errors.js";
+import { checkLimit } from "../limits.js";
+import { parseDate } from "./dates.js";
+import { normalisePostText, parseFrontMatter } from "./front-matter.js";
+import { feedNameOf, parseNameList } from "./names.js";
 import { isAbsoluteUrl, postUrl } from "./permalink.js";
 import { postId } from "./post-id.js";
-import { stripXmlForbidden } from "./text.js";
+import { describeValue, quote, stripXmlForbidden } from "./text.js";
 import type { Post } from "./post.js";
 
 /** File endings read as posts, and how their bodies are rendered. */
@@ -24,29 +25,45 @@ export function isPostKey(key: string): boolean {
 }
 
 /**
- * Reads one post's front matter into a Post. Throws PostError naming the file and the problem.
- * Only cheap work happens here; the body is rendered later, for posts that enter a feed.
+ * Reads one post's text into a Post. Throws PostError naming the file and the problem; any other
+ * error is a bug and propagates as it is. Only cheap work happens here; the body is rendered
+ * later, for posts that enter a feed. readPost (read-post.ts) is the same from the file's bytes.
  */
 export function parsePost(key: string, text: string, config: SiteConfig): Post {
-  const fail = (reason: string, cause?: unknown): never => {
-    throw new PostError(key, reason, cause === undefined ? undefined : { cause });
+  return rejectingInput(key, () => {
+    checkLimit(config.feeds.limits, "postBytes", Buffer.byteLength(text, "utf8"), (n) => `post is ${n} bytes`);
+    return postOf(key, normalisePostText(text), config, "whole");
+  });
+}
+
+/** Runs `read` for the post `key`, turning the InputError it throws into PostError; nothing else. */
+export function rejectingInput<T>(key: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof InputError) throw new PostError(key, error.message, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * The Post in `text` (normalised: normalisePostText), throwing InputError for any problem with
+ * it. With "head", `text` may stop after the front matter and the body is "".
+ */
+export function postOf(key: string, text: string, config: SiteConfig, part: "whole" | "head"): Post {
+  const fail = (reason: string): never => {
+    throw new InputError(reason);
   };
   const format = FORMATS[extensionOf(key)] ?? fail(`not a post: the file must end in .md, .markdown or .html`);
-
-  let data: Record<string, unknown>;
-  let body: string;
-  try {
-    ({ data, body } = parseFrontMatter(text));
-  } catch (error) {
-    return fail((error as Error).message, error);
-  }
+  const { limits } = config.feeds;
+  const { data, body } = parseFrontMatter(text, limits);
 
   const text_ = (field: string): string | undefined => {
     const v = data[field];
     if (v === undefined || v === null) return undefined;
     // Stripped again after parsing: a quoted "\b" or "\x1D" escape only becomes the character then.
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return stripXmlForbidden(String(v)).trim() || undefined;
-    return fail(`${field} must be text, found ${Array.isArray(v) ? "a list" : "a mapping"}`);
+    return fail(`${field} must be text, found ${describeValue(v)}`);
   };
   const date_ = (field: string): Date | undefined => {
     const v = text_(field);
@@ -54,24 +71,19 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
     try {
       return parseDate(v, config.timezone);
     } catch (error) {
-      if (error instanceof DateFormatError) return fail(`${field}: ${error.message}`);
+      if (error instanceof DateFormatError) throw new DateFormatError(`${field}: ${error.message}`, { cause: error });
       throw error;
     }
   };
-  const names_ = (check: (name: string) => string | null, ...fields: string[]): string[] => {
-    const names: string[] = [];
+  // The first spelling of each feed name, across the plural and the singular field.
+  const names_ = (kind: "category" | "tag", ...fields: string[]): string[] => {
+    const byFeed = new Map<string, string>();
     for (const field of fields) {
-      try {
-        names.push(...parseNameList(data[field], field));
-      } catch (error) {
-        fail((error as Error).message);
+      for (const name of parseNameList(data[field], field, kind, limits)) {
+        if (!byFeed.has(feedNameOf(name))) byFeed.set(feedNameOf(name), name);
       }
     }
-    for (const name of names) {
-      const bad = check(name);
-      if (bad) fail(`${fields[0]}: ${bad}`);
-    }
-    return [...new Set(names)];
+    return [...byFeed.values()];
   };
 
   const title = text_("title") ?? fail("title is missing: every post needs a title");
@@ -83,8 +95,9 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
     (datePrefix ? parseFileDate(datePrefix[1]!, config.timezone) : undefined) ??
     fail('date is missing: add "date:" to the front matter or start the file name with YYYY-MM-DD-');
   const updated = date_("last_modified_at") ?? date_("updated");
-  const categories = names_(checkCategoryName, "categories", "category");
-  const tags = names_(checkNameSegment, "tags", "tag");
+  const categories = names_("category", "categories", "category");
+  const tags = names_("tag", "tags", "tag");
+  checkLimit(limits, "namesPerPost", categories.length + tags.length, (n) => `post has ${n} categories and tags`);
   const slug = text_("slug") ?? (datePrefix ? stem.slice(datePrefix[0].length) : stem);
   const permalink = text_("permalink");
   const published = data.published;
@@ -92,10 +105,7 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
 
   const idOverride = text_("id") ?? text_("guid");
   if (idOverride && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(idOverride) && !isAbsoluteUrl(idOverride)) {
-    fail(`id "${idOverride}" looks like a URI but is not a valid one`);
-  }
-  if (permalink && /^https?:/i.test(permalink) && !isAbsoluteUrl(permalink, true)) {
-    fail(`permalink "${permalink}" is not a valid absolute URL`);
+    fail(`id ${quote(idOverride)} looks like a URI but is not a valid one`);
   }
   const post: Post = {
     key,
@@ -106,7 +116,7 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
     categories,
     tags,
     draft: published === false,
-    body,
+    body: part === "head" ? "" : body,
     format,
   };
   if (updated && updated.getTime() > date.getTime()) post.updated = updated;
@@ -117,17 +127,22 @@ export function parsePost(key: string, text: string, config: SiteConfig): Post {
   return post;
 }
 
+// A file name prefix like 2022-02-30- is no date: the front matter must then give one.
 function parseFileDate(day: string, timeZone: string): Date | undefined {
   try {
     return parseDate(day, timeZone);
-  } catch {
-    return undefined;
+  } catch (error) {
+    if (error instanceof DateFormatError) return undefined;
+    throw error;
   }
 }
 
 function parseAuthor(v: unknown, fail: (reason: string) => never): Person | undefined {
   if (v === undefined || v === null || v === "") return undefined;
-  if (typeof v === "string") return { name: stripXmlForbidden(v).trim() };
+  if (typeof v === "string") {
+    const name = stripXmlForbidden(v).trim();
+    return name ? { name } : undefined;
+  }
   if (typeof v === "object" && !Array.isArray(v)) {
     const { name, email, url, uri } = v as Record<string, unknown>;
     if (typeof name !== "string" || !name.trim()) return fail("author.name is missing");
@@ -136,7 +151,7 @@ function parseAuthor(v: unknown, fail: (reason: string) => never): Person | unde
     const link = typeof url === "string" ? url : typeof uri === "string" ? uri : undefined;
     if (link) {
       person.url = stripXmlForbidden(link).trim();
-      if (!isAbsoluteUrl(person.url, true)) fail(`author.url "${person.url}" is not an absolute http(s) URL`);
+      if (!isAbsoluteUrl(person.url, true)) fail(`author.url ${quote(person.url)} is not an absolute http(s) URL`);
     }
     return person;
   }

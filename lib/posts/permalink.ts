@@ -1,5 +1,7 @@
 import type { SiteConfig } from "../config.js";
+import { InputError } from "../errors.js";
 import { zonedParts } from "./dates.js";
+import { quote } from "./text.js";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
 
@@ -12,14 +14,21 @@ export interface PermalinkInput {
   permalink?: string;
 }
 
-/** The absolute URL of a post, as Jekyll would publish it: site url + baseurl + permalink. */
+/**
+ * The absolute URL of a post, as Jekyll would publish it: site url + baseurl + permalink. A
+ * front-matter permalink starting "http:" or "https:" is the URL itself. Throws InputError when
+ * the permalink or a value in it cannot make a URL.
+ */
 export function postUrl(input: PermalinkInput, config: SiteConfig): string {
   const base = `${config.url}${config.baseurl}`;
-  if (input.permalink && /^https?:\/\//i.test(input.permalink)) return new URL(input.permalink).href;
+  if (input.permalink && /^https?:/i.test(input.permalink)) {
+    if (!isAbsoluteUrl(input.permalink, true)) throw new InputError(`permalink ${quote(input.permalink)} is not a valid absolute URL`);
+    return new URL(input.permalink).href;
+  }
   const p = zonedParts(input.date, config.timezone);
   const values: Record<string, string> = {
     // Jekyll lower-cases categories in URLs.
-    categories: input.categories.map((c) => encodeURIComponent(c.toLowerCase())).join("/"),
+    categories: input.categories.map((c) => encode(encodeURIComponent, c.toLowerCase(), "category")).join("/"),
     year: p.year,
     month: p.month,
     day: p.day,
@@ -32,17 +41,31 @@ export function postUrl(input: PermalinkInput, config: SiteConfig): string {
     y_day: p.yday,
     short_day: DAYS[new Date(Date.UTC(+p.year, +p.month - 1, +p.day)).getUTCDay()]!,
     week: isoWeek(+p.year, +p.month, +p.day),
-    title: encodeURIComponent(input.slug),
-    slug: encodeURIComponent(input.slug),
+    title: encode(encodeURIComponent, input.slug, "slug"),
+    slug: encode(encodeURIComponent, input.slug, "slug"),
     output_ext: ".html",
   };
   const fill = (pattern: string) => pattern.replace(/:(categories|short_year|i_month|i_day|output_ext|short_day|y_day|year|month|day|hour|minute|second|week|title|slug)/g, (_, k: string) => values[k]!);
+  let url: string;
   if (input.permalink) {
     // A front-matter permalink is written by hand, maybe already percent-encoded: normalise it once.
     const path = input.permalink.startsWith("/") ? input.permalink : `/${input.permalink}`;
-    return base + fill(encodeURI(decodeURISafe(path)));
+    url = base + fill(encode(encodeURI, decodeURISafe(path), "permalink"));
+  } else {
+    url = base + fill(config.feeds.permalink).replace(/\/{2,}/g, "/");
   }
-  return base + fill(config.feeds.permalink).replace(/\/{2,}/g, "/");
+  if (!isAbsoluteUrl(url, true)) throw new InputError(`the post's URL ${quote(url)} is not a valid URL`);
+  return url;
+}
+
+// encodeURI and encodeURIComponent throw URIError on a lone surrogate: a value no URL can hold.
+function encode(encoder: (value: string) => string, value: string, what: string): string {
+  try {
+    return encoder(value);
+  } catch (error) {
+    if (error instanceof URIError) throw new InputError(`${what} ${quote(value)} cannot be part of a URL: it contains a lone surrogate`, { cause: error });
+    throw error;
+  }
 }
 
 /** True when `value` parses as an absolute URL (with `web`, an http(s) one with a host). */

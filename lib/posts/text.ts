@@ -41,3 +41,24 @@ export function escapeHtml(text: string): string {
     .replace(/>/g, "&gt;")
     .replace(/"/g, "&quot;");
 }
+
+/**
+ * A value for a message, quoted and cut to about `max` characters: untrusted values can be
+ * megabytes long (or an alias bomb), and a message must cost nothing to build.
+ */
+export function quote(value: string, max = 60): string {
+  const quoted = JSON.stringify(value.length > max ? value.slice(0, max) : value).replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+  return value.length > max ? `${quoted}…` : quoted;
+}
+
+// Characters a reader of the message could not see: shown as escapes (JSON.stringify already escapes C0 and lone surrogates).
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}]/gu;
+
+/** What a parsed YAML value is, in a few words, without walking it. */
+export function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null || value === undefined) return "nothing";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return quote(value);
+  return quote(String(value));
+}

@@ -1,8 +1,9 @@
 import { formatInTimeZone } from "date-fns-tz";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DateFormatError, InputError } from "../../lib/errors.js";
 import {
-  DateFormatError,
+  DateFormatError as DateFormatErrorFromDates,
   formatRfc3339,
   formatRfc822,
   isKnownTimeZone,
@@ -122,8 +123,19 @@ describe("parseDate: values that are not dates", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(DateFormatError);
+    expect(error).toBeInstanceOf(InputError);
     expect((error as Error).name).toBe("DateFormatError");
     expect((error as Error).message).toContain(`"${value}"`);
+  });
+
+  it("is still exported from dates.ts, as the class in errors.ts", () => {
+    expect(DateFormatErrorFromDates).toBe(DateFormatError);
+  });
+
+  it("quotes at most ~60 characters of a long value", () => {
+    const started = performance.now();
+    expect(() => parseDate(`2022-05-20${" x".repeat(30_000)}`, SHANGHAI)).toThrow(/^"2022-05-20 x x[ x]*"… is not a date/);
+    expect(performance.now() - started).toBeLessThan(100);
   });
 });
 

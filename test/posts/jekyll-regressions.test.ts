@@ -1,7 +1,8 @@
 // Cases where an earlier version differed from Jekyll or let bad input through; kept as regressions.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
-import { DateFormatError, parseDate } from "../../lib/posts/dates.js";
+import { DateFormatError } from "../../lib/errors.js";
+import { parseDate } from "../../lib/posts/dates.js";
 import { parsePost } from "../../lib/posts/parse-post.js";
 import { postText, siteConfig } from "./site.js";
 

@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from "node:fs";
-import matter from "gray-matter";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
 import { PostError } from "../../lib/errors.js";
@@ -10,7 +9,6 @@ const config = siteConfig();
 const KEY = "2022-05-20-jiangxi-bank.md";
 
 const pwned = () => (globalThis as Record<string, unknown>).__pwned;
-const grayMatterCache = () => (matter as unknown as { cache: Record<string, unknown> }).cache;
 
 afterEach(() => {
   delete (globalThis as Record<string, unknown>).__pwned;
@@ -136,9 +134,9 @@ describe("parsePost: categories and tags", () => {
     ["a parent-folder category", 'categories: [".."]', /relative path segment/],
     ["a category with a slash", 'categories: ["a/b"]', /path separator/],
     ["a category with a backslash", 'category: "a\\\\b"', /path separator/],
-    ["a category with a control character", 'categories: ["a\\x01b"]', /control or reserved character/],
-    ["a tag with a tab", 'tags: ["a\\tb"]', /control or reserved character/],
-    ["a tag with DEL", 'tags: ["a\\x7Fb"]', /control or reserved character/],
+    ["a category with a control character", 'categories: ["a\\x01b"]', /control character \(U\+0001\)/],
+    ["a tag with a tab", 'tags: ["a\\tb"]', /control character \(U\+0009\)/],
+    ["a tag with DEL", 'tags: ["a\\x7Fb"]', /control character \(U\+007F\)/],
     ["a parent-folder tag", "tags: [ok, ..]", /relative path segment/],
     ["a category mapping", "categories: { a: 1 }", /categories must be a list/],
   ])("refuses %s, naming the file", (_, fm, reason) => {
@@ -307,13 +305,6 @@ describe("parsePost: front matter is data, never code", () => {
     const e = postError(KEY, text);
     expect(e.message).toMatch(/js\/function/);
     expect(pwned()).toBeUndefined();
-  });
-
-  it("does not grow gray-matter's module cache", () => {
-    for (let i = 0; i < 200; i++) {
-      parsePost(`2022-05-20-post-${i}.md`, postText(`title: 文章 ${i}\ncategories: c${i}`, `<p>${i}</p>`), config);
-    }
-    expect(Object.keys(grayMatterCache())).toHaveLength(0);
   });
 });
 
