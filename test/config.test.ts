@@ -282,7 +282,7 @@ describe("parseConfig: feeds.limits", () => {
   it("defaults to lib/limits.ts, also without a feeds section or with an empty limits one", () => {
     expect(parseConfig(MINIMAL).feeds.limits).toEqual(DEFAULT_LIMITS);
     expect(parseConfig(`${MINIMAL}feeds:\n  limits:\n`).feeds.limits).toEqual(DEFAULT_LIMITS);
-    expect(DEFAULT_LIMITS).toEqual({ postBytes: 1_000_000, frontMatterBytes: 65_536, namesPerPost: 50, nameBytes: 200, yamlNodes: 10_000, yamlDepth: 20 });
+    expect(DEFAULT_LIMITS).toEqual({ postBytes: 131_072, frontMatterBytes: 65_536, namesPerPost: 50, nameBytes: 200, yamlNodes: 10_000, yamlDepth: 20 });
   });
 
   it.each([

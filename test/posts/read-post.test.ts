@@ -177,8 +177,8 @@ describe("readPost: hostile posts are rejections naming the file and the reason"
     const error = rejection(bytes);
     expect(performance.now() - started).toBeLessThan(100);
     expect(limitOf(error)).toBe("feeds.limits.post_bytes");
-    expect(error.reason).toBe("post is 20,971,520 bytes; feeds.limits.post_bytes allows 1,000,000");
-    expect(() => parsePost(KEY, "a".repeat(1_000_001), config)).toThrow("post is 1,000,001 bytes; feeds.limits.post_bytes allows 1,000,000");
+    expect(error.reason).toBe("post is 20,971,520 bytes; feeds.limits.post_bytes allows 131,072");
+    expect(() => parsePost(KEY, "a".repeat(131_073), config)).toThrow("post is 131,073 bytes; feeds.limits.post_bytes allows 131,072");
   });
 
   it("front matter over 64 KiB", () => {
