@@ -80,35 +80,34 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     return rebuild(options, changes);
   }
 
-  const state = createWorkingState(bucket, site);
-  const run: Run = { content, config, now, state, reserveSize: options.reserveSize ?? 2 * config.feeds.limit };
   // Files a killed run may have left half-written: their feeds are rendered again from the state.
   const verify = new Set(journal?.files ?? []);
   const verifyDirs = [...new Set([...verify].map(dirOfFile))].filter((dir) => site.feeds.includes(dir));
-  await state.load([], verifyDirs);
-  for (const dir of verifyDirs) state.touchFeed(dir);
+  const start = async (): Promise<Run> => {
+    const state = createWorkingState(bucket, structuredClone(site));
+    await state.load([], verifyDirs);
+    for (const dir of verifyDirs) state.touchFeed(dir);
+    return { content, config, now, state, reserveSize: options.reserveSize ?? 2 * config.feeds.limit };
+  };
 
   const due = Object.entries(site.scheduled)
     .filter(([key, date]) => date <= now.getTime() && !changes.some((c) => c.key === key))
     .map(([key]) => ({ key, removed: false }))
     .sort((a, b) => (a.key < b.key ? -1 : 1));
+  const all = [...changes, ...due];
 
-  const results: ChangeResult[] = [];
-  let failedAt: number | undefined;
-  let failure: StorageError | PostBugError | undefined;
-  for (const [index, change] of [...changes, ...due].entries()) {
-    const started = performance.now();
-    try {
-      const { outcome, reason } = await applyChange(run, change);
-      results.push({ key: change.key, outcome, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - started) });
-    } catch (error) {
-      // A bug met on one post fails that change (and, to keep the order, every later one), not the batch.
-      if (!((error instanceof StorageError && error.transient) || error instanceof PostBugError)) throw error;
-      failedAt = index;
-      failure = error;
-      break;
-    }
+  let run = await start();
+  let applied = await applyChanges(run, all);
+  if (applied.failure instanceof PostBugError) {
+    // A bug may strike half-way through a change (rendering is lazy), so what it did to the state
+    // is undone by starting again from the stored state with only the changes before it.
+    const failed = applied;
+    run = await start();
+    applied = await applyChanges(run, all.slice(0, failed.failedAt));
+    if (applied.failedAt === undefined) applied = { ...applied, failedAt: failed.failedAt, failure: failed.failure };
   }
+  const { results, failedAt, failure } = applied;
+  const { state } = run;
 
   if (!(await refillFeeds(run))) return rebuild(options, changes, results);
   const plan = await planFeeds(run, bucket, verify);
@@ -119,6 +118,30 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   await applyStateWrites(bucket, writes);
   if (journaled || journal) await clearJournal(bucket);
   return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes: outcomes, invalid: plan.invalid, rebuilt: false };
+}
+
+interface Applied {
+  results: ChangeResult[];
+  /** Index of the first change that could not be applied; it and every later one were not. */
+  failedAt?: number;
+  failure?: StorageError | PostBugError;
+}
+
+/** Applies changes in order until one cannot be applied: a transient storage failure or a bug. */
+async function applyChanges(run: Run, changes: Change[]): Promise<Applied> {
+  const results: ChangeResult[] = [];
+  for (const [index, change] of changes.entries()) {
+    const started = performance.now();
+    try {
+      const { outcome, reason } = await applyChange(run, change);
+      results.push({ key: change.key, outcome, ...(reason ? { reason } : {}), ms: Math.round(performance.now() - started) });
+    } catch (error) {
+      // A bug met on one post fails that change (and, to keep the order, every later one), not the batch.
+      if (!((error instanceof StorageError && error.transient) || error instanceof PostBugError)) throw error;
+      return { results, failedAt: index, failure: error };
+    }
+  }
+  return { results };
 }
 
 /** What one run works with. */
@@ -239,7 +262,7 @@ async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>)
   await Promise.all(
     rendered.map(async ({ feed, files }) => {
       for (const plan of await planWrites(bucket, files, { hashes: feed.hashes, verify })) {
-        if (plan.action === "write") feed.hashes[plan.file.key] = plan.sha256;
+        remember(feed.hashes, plan);
         if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: feed.items.map((i) => i.key) });
         plans.push(plan);
       }
@@ -248,7 +271,9 @@ async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>)
   if (site.feeds.join("\n") !== feedsBefore || verify.has(OPML_FILE.key)) {
     const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
     for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { hashes, verify })) {
-      if (plan.action === "write") site.opml = plan.sha256;
+      remember(hashes, plan);
+      if (hashes[OPML_FILE.key]) site.opml = hashes[OPML_FILE.key];
+      else delete site.opml;
       if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: [] });
       plans.push(plan);
     }
@@ -264,6 +289,18 @@ async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>)
       return [...outcomes, ...deleted.map((key) => ({ key, outcome: "deleted" as const }))];
     },
   };
+}
+
+/**
+ * Records the hash the file will have once the plan is carried out: the rendered one, or for a
+ * file that is not written, what the storage holds (a verified file may differ from what was
+ * remembered, and an invalid one keeps its last good bytes).
+ */
+function remember(hashes: Record<string, string>, plan: FilePlan): void {
+  const key = plan.file.key;
+  if (plan.action !== "invalid") hashes[key] = plan.sha256;
+  else if (plan.stored) hashes[key] = plan.stored;
+  else delete hashes[key];
 }
 
 /** The feed folder an output file belongs to: "feeds/x/rss.xml" → "feeds/x". */
