@@ -38,10 +38,21 @@ export function parseDate(value: string, timeZone: string): Date {
     if (Number(om) > 59 || Math.abs(offsetMinutes) > 18 * 60) throw new DateFormatError(`${quote(value)} has an offset that is not a real one (at most ±18:00)`);
     const utc = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, ms));
     utc.setUTCFullYear(year); // Date.UTC reads years 0-99 as 1900-1999
-    return new Date(utc.getTime() - offsetMinutes * 60_000);
+    return inRange(new Date(utc.getTime() - offsetMinutes * 60_000), value);
   }
   const wall = `${y}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${String(ms).padStart(3, "0")}`;
-  return fromZonedTime(wall, timeZone);
+  return inRange(fromZonedTime(wall, timeZone), value);
+}
+
+// Outside these instants a wall clock in some zone (±18 hours) falls in year 0 or 10000, which RFC 822
+// and RFC 3339 cannot write and for which the zone offset comes out as nonsense ("+219144:00").
+const FIRST_INSTANT = new Date(0).setUTCFullYear(1, 0, 2);
+const LAST_INSTANT = Date.UTC(9999, 11, 31) - 1;
+
+function inRange(date: Date, value: string): Date {
+  const t = date.getTime();
+  if (!(t >= FIRST_INSTANT && t <= LAST_INSTANT)) throw new DateFormatError(`${quote(value)} is outside the dates a feed can carry (0001-01-02 to 9999-12-30)`);
+  return date;
 }
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];

@@ -50,7 +50,7 @@ export function postUrl(input: PermalinkInput, config: SiteConfig): string {
   if (input.permalink) {
     // A front-matter permalink is written by hand, maybe already percent-encoded: normalise it once.
     const path = input.permalink.startsWith("/") ? input.permalink : `/${input.permalink}`;
-    url = base + fill(encode(encodeURI, decodeURISafe(path), "permalink"));
+    url = base + fill(encode(encodeURI, decodeURISafe(path), "permalink")).replace(/\/{2,}/g, "/");
   } else {
     url = base + fill(config.feeds.permalink).replace(/\/{2,}/g, "/");
   }

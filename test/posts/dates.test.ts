@@ -128,6 +128,21 @@ describe("parseDate: values that are not dates", () => {
     expect((error as Error).message).toContain(`"${value}"`);
   });
 
+  it.each([
+    ["year 0", "0000-01-01", "UTC"],
+    ["the first day of year 1", "0001-01-01 12:00", "UTC"],
+    ["an offset that reaches back into year 0", "0001-01-02 06:00 +1800", "UTC"],
+    ["an offset that reaches year 10000", "9999-12-31 23:00 -1800", "UTC"],
+  ])("refuses %s, which no feed date can carry", (_, value, zone) => {
+    expect(() => parseDate(value, zone)).toThrow(/is outside the dates a feed can carry \(0001-01-02 to 9999-12-30\)/);
+  });
+
+  it("keeps the first and last dates it accepts, formatted with a real offset", () => {
+    expect(formatRfc3339(parseDate("0001-01-02", "UTC"), "UTC")).toBe("0001-01-02T00:00:00+00:00");
+    expect(formatRfc3339(parseDate("9999-12-31 07:59:59", SHANGHAI), SHANGHAI)).toBe("9999-12-31T07:59:59+08:00");
+    expect(formatRfc822(parseDate("9999-12-30 23:59:59 +0000", "UTC"), "UTC")).toBe("Thu, 30 Dec 9999 23:59:59 +0000");
+  });
+
   it("is still exported from dates.ts, as the class in errors.ts", () => {
     expect(DateFormatErrorFromDates).toBe(DateFormatError);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InputError } from "../../lib/errors.js";
 import { parseDate } from "../../lib/posts/dates.js";
 import { parsePost } from "../../lib/posts/parse-post.js";
 import { postUrl, type PermalinkInput } from "../../lib/posts/permalink.js";
@@ -86,6 +87,17 @@ describe("postUrl: baseurl", () => {
 });
 
 describe("postUrl: front-matter permalink", () => {
+  it("collapses repeated slashes, as Jekyll does, also where a placeholder is empty", () => {
+    expect(postUrl({ ...seed, categories: [], permalink: "/:categories//:title/" }, siteConfig())).toBe(`${SITE}/jiangxi-bank/`);
+  });
+
+  it("refuses values no URL can hold with an InputError, not URIError or TypeError", () => {
+    expect(() => postUrl({ ...seed, slug: "a\uD800" }, siteConfig())).toThrow(InputError);
+    expect(() => postUrl({ ...seed, categories: ["\uDC00"] }, siteConfig())).toThrow(/category "\\udc00" cannot be part of a URL/);
+    expect(() => postUrl({ ...seed, permalink: "https://exa mple.com/" }, siteConfig())).toThrow(InputError);
+    expect(() => postUrl({ ...seed, permalink: "http:" }, siteConfig())).toThrow(/permalink "http:" is not a valid absolute URL/);
+  });
+
   const config = siteConfig();
 
   it("replaces the pattern with an absolute path", () => {
