@@ -17,7 +17,8 @@ import { describeValue, quote } from "./text.js";
  *    DEL U+007F, C1 U+0080–U+009F); a noncharacter (U+FDD0–U+FDEF and U+nFFFE/U+nFFFF in every
  *    plane, U+FFFE/U+FFFF included); the reserved characters < > " ? # %. Together with 2 this
  *    refuses every character XML 1.0 cannot carry.
- * 5. Refused: more than `feeds.limits.name_bytes` bytes of UTF-8 (200 by default), a LimitError.
+ * 5. Refused: more than `feeds.limits.name_bytes` bytes of UTF-8 (200 by default), as written
+ *    (NFC) or as its feed name (6), which can be longer; a LimitError.
  * 6. A feed is named by the name case-folded: feedNameOf(name), NFC then toLowerCase()
  *    (locale-independent), as Hugo does for taxonomy terms, so "Finance" and "finance" are one feed
  *    and one folder, which case-insensitive filesystems (macOS, Windows) could not tell apart.
@@ -72,8 +73,11 @@ export function checkName(name: string, kind: "category" | "tag", limits: Limits
   if (nonCharacter) refuse(`it contains a noncharacter (${codePoint(nonCharacter[0])}), which feeds cannot carry`);
   const reserved = RESERVED_CHARACTER.exec(nfc);
   if (reserved) refuse(`it contains the reserved character ${reserved[0]}`);
-  checkLimit(limits, "nameBytes", Buffer.byteLength(nfc, "utf8"), (n) => `${field ? `${field}: ` : ""}${kind} name ${quote(nfc)} is ${n} bytes`);
+  const prefix = field ? `${field}: ` : "";
+  checkLimit(limits, "nameBytes", Buffer.byteLength(nfc, "utf8"), (n) => `${prefix}${kind} name ${quote(nfc)} is ${n} bytes`);
+  // The folder is the folded name, and lower-casing can lengthen it ("İ" is 2 bytes, "i̇" 3).
   const feedName = feedNameOf(nfc);
+  checkLimit(limits, "nameBytes", Buffer.byteLength(feedName, "utf8"), (n) => `${prefix}${kind} name ${quote(nfc)} is ${n} bytes lower-cased, as its folder`);
   if (RESERVED_NAMES[kind].has(feedName)) {
     refuse(WHY_RESERVED[feedName] ?? `${feedName} is one of the output's own files (names are compared ignoring case)`);
   }

@@ -79,6 +79,14 @@ describe("checkName", () => {
       expect(error.message).toMatch(/^tags: tag name "银+"… is 201 bytes; feeds\.limits\.name_bytes allows 200$/);
     });
 
+    it("measures the folder name too, which lower-casing can lengthen", () => {
+      // U+0130 is 2 bytes; lower-cased it is "i" + U+0307, 3 bytes.
+      expect(checkName("\u0130".repeat(66), "tag", limits)).toHaveLength(66); // 132 bytes, 198 folded
+      const error = refusal(`${"\u0130".repeat(100)}`, "tag", "tags");
+      expect(error).toBeInstanceOf(LimitError);
+      expect(error.message).toMatch(/^tags: tag name "İ+"… is 300 bytes lower-cased, as its folder; feeds\.limits\.name_bytes allows 200$/);
+    });
+
     it("measures the NFC form", () => {
       // 100 × "e" + U+0301 is 300 bytes decomposed, 200 composed.
       expect(checkName("e\u0301".repeat(100), "tag", limits)).toBe("é".repeat(100));
