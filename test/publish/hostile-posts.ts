@@ -38,6 +38,7 @@ export const HOSTILE_KINDS = [
   "body-script",
   "body-javascript-url",
   "body-xml-forbidden",
+  "body-char-reference",
   "body-lone-surrogate",
   "body-entities",
   "body-unclosed",
@@ -426,6 +427,20 @@ const kinds: Record<HostileKind, fc.Arbitrary<Mutation>> = {
   "body-xml-forbidden": fc.oneof(
     bodyKind("body-xml-forbidden", "nul\u0000here", "a\u0001b\u0008c", "vt\u000bff\u000c", "esc\u001b[31m", "x\ufffey\uffff", '<a title="x\u0001y" href="/a">t</a>'),
     lineKind("body-xml-forbidden", [["title", `title: ${yamlQuote("T\u0001\ufffe x")}`], ["title", 'title: "T\u0002raw"']], EITHER, "title|character"),
+  ),
+  // Character references to what XML 1.0 forbids: an HTML parser decodes them into the characters.
+  "body-char-reference": bodyKind(
+    "body-char-reference",
+    "<p>&#x1;</p>",
+    "<p>a&#1;b</p>",
+    "<span>&#x0B;&#xC;</span>",
+    "<p>esc&#27;[31m</p>",
+    "<p>&#xFFFE;</p>",
+    "<b>&#xFFFF;</b>",
+    '<a href="/a" title="x&#x1;y">t</a>',
+    '<img src="/i.png" alt="&#xFFFE;">',
+    "<p>&#0;&#xD800;&#x110000;</p>",
+    "plain &#x1; text",
   ),
   "body-lone-surrogate": fc.oneof(
     bodyKind("body-lone-surrogate", "raw \ud800 here", "a\udc00b", "😀".slice(0, 1), "&#xD800;", "&#55296;"),
