@@ -1,4 +1,5 @@
 import type { SiteConfig } from "../config.js";
+import { feedNameOf } from "../posts/names.js";
 import { compareNewestFirst, isLive, type PostSummary } from "../posts/post.js";
 import type { FeedDefinition } from "./model.js";
 
@@ -19,9 +20,13 @@ export function feedOfDir(dir: string): FeedDefinition {
   return categoryFeed(dir.slice("feeds/".length));
 }
 
-/** Every feed a post belongs in: the site's, one per category, one per tag. */
+/**
+ * Every feed a post belongs in: the site's, one per category, one per tag. A feed is named by the
+ * folded name (feedNameOf), so "IPO" and "ipo" are one feed on every filesystem.
+ */
 export function feedsOf(post: PostSummary): FeedDefinition[] {
-  return [SITE_FEED, ...post.categories.map(categoryFeed), ...post.tags.map(tagFeed)];
+  const feeds = [SITE_FEED, ...post.categories.map((c) => categoryFeed(feedNameOf(c))), ...post.tags.map((t) => tagFeed(feedNameOf(t)))];
+  return feeds.filter((f, i) => feeds.findIndex((g) => g.dir === f.dir) === i);
 }
 
 export interface ChosenFeed {

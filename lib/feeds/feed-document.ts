@@ -1,5 +1,6 @@
 import type { SiteConfig } from "../config.js";
 import type { Post } from "../posts/post.js";
+import { feedNameOf } from "../posts/names.js";
 import { renderBody } from "./render-body.js";
 import { FEED_FILES, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
 
@@ -25,8 +26,9 @@ export function toFeedItem(post: Post, config: SiteConfig): FeedItem {
     seen.add(label);
     categories.push({ term, label });
   };
-  for (const c of post.categories) add(c, config.feeds.categories[c] ?? c);
-  for (const t of post.tags) add(t, config.feeds.tags[t] ?? t);
+  // The term is the name as the post wrote it; the label the display title of its feed, if one is set.
+  for (const c of post.categories) add(c, config.feeds.categories[feedNameOf(c)] ?? c);
+  for (const t of post.tags) add(t, config.feeds.tags[feedNameOf(t)] ?? t);
   return {
     id: post.id,
     url: post.url,

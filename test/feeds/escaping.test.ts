@@ -66,8 +66,8 @@ const EXPECTED = [
 // Each feed folder and the titles it must list, newest first.
 const FEEDS: Record<string, string[]> = {
   feeds: [TITLE_MD, TITLE_HTML],
-  "feeds/R&D": [TITLE_HTML],
-  "feeds/tags/A&B": [TITLE_HTML],
+  "feeds/r&d": [TITLE_HTML],
+  "feeds/tags/a&b": [TITLE_HTML],
   "feeds/tags/加息": [TITLE_MD, TITLE_HTML],
   "feeds/银行": [TITLE_HTML],
 };
@@ -170,9 +170,9 @@ describe.each(["feeds/rss.xml", "feeds/atom.xml"])("%s read back", (file) => {
 
 describe("categories and tags with & and Chinese names", () => {
   it("the category feed's title uses the configured display title, read back exactly", async () => {
-    expect((await parseWithRssParser(readText(out, "feeds/R&D/rss.xml"))).title).toBe("AT&T 财经 - 研发 & 创新");
-    expect((await parseWithRowanmanning(readText(out, "feeds/R&D/atom.xml"))).title).toBe("AT&T 财经 - 研发 & 创新");
-    expect((JSON.parse(readText(out, "feeds/R&D/feed.json")) as { title: string }).title).toBe("AT&T 财经 - 研发 & 创新");
+    expect((await parseWithRssParser(readText(out, "feeds/r&d/rss.xml"))).title).toBe("AT&T 财经 - 研发 & 创新");
+    expect((await parseWithRowanmanning(readText(out, "feeds/r&d/atom.xml"))).title).toBe("AT&T 财经 - 研发 & 创新");
+    expect((JSON.parse(readText(out, "feeds/r&d/feed.json")) as { title: string }).title).toBe("AT&T 财经 - 研发 & 创新");
   });
 
   it("RSS items carry the display names as <category>, Atom entries the names as term and label", () => {
@@ -188,9 +188,9 @@ describe("categories and tags with & and Chinese names", () => {
   });
 
   it.each([
-    ["feeds/tags/A&B", `${SITE}/feeds/tags/A%26B`],
+    ["feeds/tags/a&b", `${SITE}/feeds/tags/a%26b`],
     ["feeds/tags/加息", `${SITE}/feeds/tags/%E5%8A%A0%E6%81%AF`],
-    ["feeds/R&D", `${SITE}/feeds/R%26D`],
+    ["feeds/r&d", `${SITE}/feeds/r%26d`],
   ])("%s exists and links to itself percent-encoded (%s/…)", (dir, base) => {
     expect(urlOf(`${dir}/rss.xml`, SITE)).toBe(`${base}/rss.xml`);
     const rssSelf = elements(parseXml(readText(out, `${dir}/rss.xml`)), "atom:link").find((l) => l.attribs.rel === "self");
@@ -208,7 +208,7 @@ describe("categories and tags with & and Chinese names", () => {
     const outlines = elements(parseXml(readText(out, "feeds/index.opml")), "outline").map((o) => [o.attribs.text, o.attribs.xmlUrl]);
     expect(outlines).toEqual([
       ["AT&T 财经", `${SITE}/feeds/rss.xml`],
-      ["AT&T 财经 - 研发 & 创新", `${SITE}/feeds/R%26D/rss.xml`],
+      ["AT&T 财经 - 研发 & 创新", `${SITE}/feeds/r%26d/rss.xml`],
       ["AT&T 财经 - 银行", `${SITE}/feeds/%E9%93%B6%E8%A1%8C/rss.xml`],
     ]);
   });

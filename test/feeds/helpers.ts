@@ -118,12 +118,16 @@ export function contentPosts(): SourcePost[] {
     });
 }
 
-/** The feed folders content/ must produce: the site's, one per category, one per tag. */
+/**
+ * The feed folders content/ must produce: the site's, one per category, one per tag, each named
+ * by the name in NFC and lower case (so "IPO" is feeds/tags/ipo/), as the README says.
+ */
 export function contentFeedDirs(): string[] {
+  const fold = (name: string) => name.normalize("NFC").toLowerCase();
   const dirs = new Set(["feeds"]);
   for (const p of contentPosts()) {
-    for (const c of p.categories) dirs.add(`feeds/${c}`);
-    for (const t of p.tags) dirs.add(`feeds/tags/${t}`);
+    for (const c of p.categories) dirs.add(`feeds/${fold(c)}`);
+    for (const t of p.tags) dirs.add(`feeds/tags/${fold(t)}`);
   }
   return [...dirs].sort();
 }
