@@ -11,7 +11,7 @@ import { build } from "esbuild";
 export const ENTRY = "functions/publish.ts";
 export const OUTFILE = "dist/publish.mjs";
 
-// Bundled CommonJS packages (gray-matter, sanitize-html's deps) call require() for Node
+// Bundled CommonJS packages (js-yaml, sanitize-html's deps) call require() for Node
 // built-ins; an ESM bundle has no `require`, so define one from import.meta.url.
 const REQUIRE_SHIM =
   'import { createRequire as __feedpubCreateRequire } from "node:module";' +

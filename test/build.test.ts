@@ -108,7 +108,7 @@ describe("buildAll into a folder", () => {
     const content = await site({
       ...GOOD,
       "2022-05-23-untitled.md": post(["date: 2022-05-23 09:00:00 +0800", "categories: bank"]),
-      // Would leave a file behind if gray-matter's default JavaScript engine ran it.
+      // Would leave a file behind if a JavaScript front-matter block were ever run.
       "2022-05-24-code.md": `---js\n{ title: (require("fs").writeFileSync(${JSON.stringify(marker)}, "ran"), "代码"), date: "2022-05-24" }\n---\n<p>x</p>\n`,
     });
     const { report, out } = await build(content, NOW, await fresh());
