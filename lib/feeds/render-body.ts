@@ -23,9 +23,11 @@ export function renderBody(post: Post, summaryLength: number): RenderedBody {
   // Stripped here rather than at parse time: only posts that enter a feed pay for the scan.
   const body = stripXmlForbidden(post.body);
   const raw = post.format === "markdown" ? markdown.render(body) : body;
-  const html = sanitizeHtml(raw, sanitizeOptions(post.url)).trim();
+  // Again after sanitising: it decodes character references, and "&#x1;" or "&#xFFFE;" would
+  // become characters no XML document may hold.
+  const html = stripXmlForbidden(sanitizeHtml(raw, sanitizeOptions(post.url))).trim();
   const summarySource = post.description ?? html;
-  return { html, summary: truncateGraphemes(htmlToText(summarySource), summaryLength) };
+  return { html, summary: truncateGraphemes(stripXmlForbidden(htmlToText(summarySource)), summaryLength) };
 }
 
 function sanitizeOptions(baseUrl: string): sanitizeHtml.IOptions {

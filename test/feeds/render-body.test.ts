@@ -167,6 +167,17 @@ describe("sanitising", () => {
   });
 });
 
+describe("characters XML cannot hold", () => {
+  it.each(["&#x1;", "&#1;", "&#x0B;", "&#xC;", "&#27;", "&#xFFFE;", "&#xFFFF;"])("are removed when a body names them by reference (%s)", (ref) => {
+    const body = `<p>a${ref}b<img alt="x${ref}y" src="https://img.example.com/a.png"></p>`;
+    for (const rendered of [renderBody(postOf(body), 200), renderBody(postOf(body, { format: "markdown" }), 200), renderBody(postOf(body, { description: `d${ref}e` }), 200)]) {
+      expect(rendered.html).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+      expect(rendered.summary).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+    }
+    expect(renderBody(postOf(body), 200).html).toBe('<p>ab<img alt="xy" src="https://img.example.com/a.png" /></p>');
+  });
+});
+
 describe("the summary", () => {
   it("is plain text: no tags, entities decoded", () => {
     const { summary } = renderBody(postOf("<p>AT&amp;T <b>加息</b> &lt;25&gt; &#x4E2D;&nbsp;文</p>"), 200);
