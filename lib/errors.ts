@@ -56,6 +56,18 @@ export class ConfigError extends Error {
   }
 }
 
+/** An object is larger than the caller allowed; it was not read. */
+export class TooLargeError extends Error {
+  override readonly name = "TooLargeError";
+  constructor(
+    readonly key: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
+    super(`"${key}" is ${size} bytes, more than the ${maxBytes} allowed`);
+  }
+}
+
 /** A storage operation failed; `transient` says whether retrying may help. */
 export class StorageError extends Error {
   override readonly name = "StorageError";

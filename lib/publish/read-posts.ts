@@ -1,5 +1,6 @@
 import type { SiteConfig } from "../config.js";
-import { PostBugError, PostError, StorageError } from "../errors.js";
+import { LimitError, PostBugError, PostError, StorageError, TooLargeError } from "../errors.js";
+import { checkLimit } from "../limits.js";
 import { toFeedItem } from "../feeds/feed-document.js";
 import type { FeedItem } from "../feeds/model.js";
 import { readPost } from "../posts/read-post.js";
@@ -20,7 +21,11 @@ export async function loadPost(content: Storage, key: string, config: SiteConfig
     const detail = error instanceof StorageError && error.cause instanceof Error ? error.cause.message : String(error);
     throw new PostError(key, `the file cannot be read: ${detail}`);
   }
-  const bytes = await content.get(key);
+  // Bounded before reading, so a huge upload costs a HEAD-sized answer, not its size in memory.
+  const bytes = await content.get(key, { maxBytes: config.feeds.limits.postBytes }).catch((error: unknown) => {
+    if (!(error instanceof TooLargeError)) throw error;
+    throw new PostError(key, tooLargeReason(error.size, config));
+  });
   if (!bytes) return null;
   return withPostKey(key, () => readPost(key, bytes, config, part));
 }
@@ -38,4 +43,15 @@ function withPostKey<T>(key: string, fn: () => T): T {
     if (error instanceof PostError || error instanceof StorageError) throw error;
     throw new PostBugError(key, error);
   }
+}
+
+/** The reason readPost gives for a post over feeds.limits.post_bytes, for one refused unread. */
+function tooLargeReason(size: number, config: SiteConfig): string {
+  try {
+    checkLimit(config.feeds.limits, "postBytes", size, (n) => `post is ${n} bytes`);
+  } catch (error) {
+    if (error instanceof LimitError) return error.message;
+    throw error;
+  }
+  throw new RangeError(`a ${size}-byte object was refused under a limit it fits`);
 }

@@ -3,7 +3,7 @@ import { readFile as readFileCallback } from "node:fs";
 import { mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { dirname, join, resolve, sep } from "node:path";
-import { StorageError } from "../errors.js";
+import { StorageError, TooLargeError } from "../errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
 import type { PutOptions, Storage } from "./types.js";
 
@@ -25,8 +25,8 @@ function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | null)?.code;
 }
 
-function fail(op: StorageError["op"], key: string, error: unknown): StorageError {
-  if (error instanceof StorageError) return error;
+function fail(op: StorageError["op"], key: string, error: unknown): StorageError | TooLargeError {
+  if (error instanceof StorageError || error instanceof TooLargeError) return error;
   return new StorageError(key, op, TRANSIENT.has(errorCode(error) ?? ""), { cause: error });
 }
 
@@ -96,9 +96,17 @@ export function createFsStorage(options: FsStorageOptions): Storage {
   }
 
   return {
-    async get(key) {
+    async get(key, options) {
       try {
         assertValidKey("get", key);
+        if (options?.maxBytes !== undefined) {
+          // Asked only when bounded: one more system call, to avoid reading a huge file whole.
+          const size = (await stat(pathOf(key)).catch((error: unknown) => {
+            if (MISSING.has(errorCode(error) ?? "")) return null;
+            throw error;
+          }))?.size;
+          if (size !== undefined && size > options.maxBytes) throw new TooLargeError(key, size, options.maxBytes);
+        }
         const bytes = await readOrNull(key);
         return bytes && new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       } catch (error) {

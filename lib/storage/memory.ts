@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { TooLargeError } from "../errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
 import type { PutOptions, Storage } from "./types.js";
 
@@ -24,8 +25,10 @@ export function createMemoryStorage(): MemoryStorage {
   const objects = new Map<string, StoredObject>();
 
   return {
-    async get(key) {
+    async get(key, options) {
       assertValidKey("get", key);
+      const size = objects.get(key)?.body.byteLength ?? 0;
+      if (options?.maxBytes !== undefined && size > options.maxBytes) throw new TooLargeError(key, size, options.maxBytes);
       // Copies both ways, so a caller mutating its buffer cannot change what is stored.
       const body = objects.get(key)?.body;
       return body ? new Uint8Array(body) : null;

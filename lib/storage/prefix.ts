@@ -4,7 +4,7 @@ import type { Storage } from "./types.js";
 export function prefixStorage(storage: Storage, prefix: string): Storage {
   const strip = (key: string) => key.slice(prefix.length);
   return {
-    get: (key) => storage.get(prefix + key),
+    get: (key, options) => storage.get(prefix + key, options),
     hash: (key) => storage.hash(prefix + key),
     put: (key, body, options) => storage.put(prefix + key, body, options),
     delete: (key) => storage.delete(prefix + key),

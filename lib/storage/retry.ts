@@ -85,7 +85,7 @@ export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions =
 export function retryingStorage(storage: Storage, options: RetryOptions = {}): Storage {
   const shared: RetryOptions = { ...options, budget: options.budget ?? createRetryBudget() };
   return {
-    get: (key) => withRetry(() => storage.get(key), shared),
+    get: (key, options) => withRetry(() => storage.get(key, options), shared),
     hash: (key) => withRetry(() => storage.hash(key), shared),
     put: (key, body, o) => withRetry(() => storage.put(key, body, o), shared),
     delete: (key) => withRetry(() => storage.delete(key), shared),

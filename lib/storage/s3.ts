@@ -8,7 +8,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { StorageError } from "../errors.js";
+import { StorageError, TooLargeError } from "../errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
 import type { Storage } from "./types.js";
 
@@ -90,13 +90,13 @@ export function createS3Storage(options: S3StorageOptions): Storage {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof StorageError) throw error;
+      if (error instanceof StorageError || error instanceof TooLargeError) throw error;
       throw new StorageError(key, op, isTransientS3Error(error), { cause: error });
     }
   }
 
   return {
-    get: (key) =>
+    get: (key, getOptions) =>
       attempt("get", key, async () => {
         assertValidKey("get", key);
         let result: GetObjectCommandOutput;
@@ -105,6 +105,12 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         } catch (error) {
           if (isNotFound(error)) return null;
           throw error;
+        }
+        const max = getOptions?.maxBytes;
+        if (max !== undefined && result.ContentLength !== undefined && result.ContentLength > max) {
+          // The body is not read: dropping the stream closes the connection instead of downloading it.
+          (result.Body as { destroy?: () => void } | undefined)?.destroy?.();
+          throw new TooLargeError(key, result.ContentLength, max);
         }
         return readBody(key, result);
       }),

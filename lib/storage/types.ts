@@ -6,13 +6,19 @@ export interface PutOptions {
   sha256?: string;
 }
 
+/** Options a driver honours when it reads an object. */
+export interface GetOptions {
+  /** Refuse, without reading it, an object larger than this: throws TooLargeError. */
+  maxBytes?: number;
+}
+
 /**
  * The one storage port the core talks to. Keys are `/`-separated and relative to the
  * driver's root (a folder, or a bucket plus optional prefix). "Not found" is `null`.
  */
 export interface Storage {
   /** The object's bytes, or null when there is no such key. */
-  get(key: string): Promise<Uint8Array | null>;
+  get(key: string, options?: GetOptions): Promise<Uint8Array | null>;
   /** SHA-256 (hex) of the object's bytes as recorded at write time, or null when absent or unknown. */
   hash(key: string): Promise<string | null>;
   /** Writes the whole object atomically: a reader sees the old bytes or the new, never a mix. */

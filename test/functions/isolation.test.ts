@@ -92,3 +92,16 @@ describe("one bad post in an SQS batch", () => {
     expect(String(batch?.error)).toMatch(/PostBugError: bug\.md: unexpected TypeError/);
   });
 });
+
+describe("an upload far over the size limit", () => {
+  it("is rejected from its size alone (the drivers refuse it unread), naming the limit", async () => {
+    const bucket = await siteWith({ "a.md": good(1) });
+    await bucket.put("content/huge.md", `${good(2)}${"<p>长</p>".repeat(2_000_000)}`);
+    const logs: Record<string, unknown>[] = [];
+    expect(await handleEvent(batchOf(["a.md", "huge.md"]), deps(bucket, logs))).toEqual({ batchItemFailures: [] });
+    expect(logs.filter((e) => e.outcome === "rejected")).toEqual([
+      expect.objectContaining({ key: "content/huge.md", reason: expect.stringMatching(/^post is 2\d,\d{3},\d{3} bytes; feeds\.limits\.post_bytes allows/) }),
+    ]);
+    expect(await siteTitles(bucket)).toEqual(["好新闻 1"]);
+  });
+});

@@ -33,6 +33,13 @@ export function describeStorageContract(name: string, makeStorage: () => Promise
       expect(await storage.get("no/such/folder/file.xml")).toBeNull();
     });
 
+    it("refuses, unread, an object larger than maxBytes, and reads one that fits", async () => {
+      await storage.put("posts/big.md", "x".repeat(5_000));
+      await expect(storage.get("posts/big.md", { maxBytes: 4_999 })).rejects.toMatchObject({ name: "TooLargeError", key: "posts/big.md", size: 5_000, maxBytes: 4_999 });
+      expect((await storage.get("posts/big.md", { maxBytes: 5_000 }))?.byteLength).toBe(5_000);
+      expect(await storage.get("posts/missing.md", { maxBytes: 10 })).toBeNull();
+    });
+
     it("round-trips bytes exactly, including NUL and high bytes", async () => {
       const bytes = Uint8Array.from([0, 1, 2, 127, 128, 254, 255, 0]);
       await storage.put("bin/data.bin", bytes);
