@@ -28,7 +28,7 @@ try {
     ...(values["cache-control"] ? { cacheControl: values["cache-control"] } : {}),
   });
   console.log(formatSummary(report, `s3://${values.bucket}`, performance.now() - started));
-  process.exitCode = report.rejected.length > 0 ? 1 : 0;
+  process.exitCode = report.rejected.length > 0 || report.invalid.length > 0 ? 1 : 0;
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(`Invalid configuration: ${error.message}`);
