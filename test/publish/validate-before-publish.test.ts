@@ -85,3 +85,26 @@ describe("every rendered document is parsed back before it is written", () => {
     expect(checkDocument({ key: "feeds/bank/atom.xml", body: text(await bucket.get("feeds/bank/atom.xml"))! })).toBeNull();
   });
 });
+
+describe("unchanged content writes nothing", () => {
+  it("a repeated full rebuild of a bucket makes no PUT or DELETE to feeds/ or state/", async () => {
+    const bucket = createMemoryStorage();
+    await bucket.put("content/_config.yml", CONFIG);
+    await bucket.put("content/a.md", post("Good A", "bank", 1));
+    await bucket.put("content/b.md", post("Good B", "stock", 2));
+    const build = (storage: typeof bucket) => buildAll({ content: prefixStorage(storage, "content/"), output: storage, state: storage, now: NOW });
+    await build(bucket);
+    const changes: string[] = [];
+    const counting = {
+      ...bucket,
+      put: async (key: string, body: string | Uint8Array, o?: object) => (changes.push(`put ${key}`), bucket.put(key, body, o)),
+      delete: async (key: string) => (changes.push(`delete ${key}`), bucket.delete(key)),
+    };
+    const again = await build(counting);
+    expect(again.writes.filter((w) => w.outcome !== "unchanged")).toEqual([]);
+    expect(changes).toEqual([]);
+    // And the next upload still takes the incremental path: the state was left valid.
+    await bucket.put("content/c.md", post("Good C", "bank", 3));
+    expect((await publishChanges({ bucket, now: NOW }, [{ key: "c.md", removed: false }])).rebuilt).toBe(false);
+  });
+});
