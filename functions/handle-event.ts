@@ -1,8 +1,6 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
-import { buildAll } from "../lib/publish/build-all.js";
-import { publishChanges, type Change, type PublishResult } from "../lib/publish/publish-changes.js";
+import { publish, type Change, type PublishResult } from "../lib/publish/publish-changes.js";
 import type { InvalidFile } from "../lib/publish/write-files.js";
-import { prefixStorage } from "../lib/storage/prefix.js";
 import type { Storage } from "../lib/storage/types.js";
 import { MalformedMessageError, parseRequest, type Request } from "./events.js";
 import type { Log } from "./log.js";
@@ -31,21 +29,6 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
   const now = deps.now();
   const started = performance.now();
 
-  if (messages.some((m) => m.request.kind === "rebuild")) {
-    const report = await buildAll({
-      content: prefixStorage(deps.bucket, "content/"),
-      output: deps.bucket,
-      state: deps.bucket,
-      now,
-      cacheControl: deps.cacheControl,
-    });
-    for (const e of report.rejected) deps.log({ level: "warn", type: "post", key: `content/${e.key}`, outcome: "rejected", reason: e.reason });
-    for (const w of report.writes) if (w.outcome === "written") deps.log({ level: "info", type: "feed", key: w.key, outcome: w.outcome });
-    logInvalid(report.invalid, deps.log);
-    deps.log({ level: "info", type: "rebuild", posts: report.posts.length, feeds: report.feeds.length, ms: Math.round(performance.now() - started) });
-    return { batchItemFailures: [] };
-  }
-
   const changes: Change[] = [];
   const owner: number[] = []; // message index of each change
   for (const [index, m] of messages.entries()) {
@@ -58,7 +41,8 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
 
   let result: PublishResult;
   try {
-    result = await publishChanges({ bucket: deps.bucket, now, cacheControl: deps.cacheControl }, changes);
+    const rebuild = messages.some((m) => m.request.kind === "rebuild");
+    result = await publish({ bucket: deps.bucket, now, cacheControl: deps.cacheControl }, { changes, rebuild });
   } catch (error) {
     deps.log({ level: "error", type: "batch", outcome: "failed", error: String(error), messages: messages.length });
     throw error;

@@ -54,6 +54,20 @@ export interface PublishOptions {
   reserveSize?: number;
 }
 
+/** What one invocation asks of the core: the posts that changed (none on a tick), and whether to rebuild everything. */
+export interface PublishRequest {
+  changes: Change[];
+  rebuild?: boolean;
+}
+
+/**
+ * The core's one entry: every caller (the function, `npm run dev`) hands it a request, and it
+ * decides between an incremental publish and a full rebuild from content/.
+ */
+export async function publish(options: PublishOptions, request: PublishRequest): Promise<PublishResult> {
+  return request.rebuild ? rebuild(options, request.changes) : publishChanges(options, request.changes);
+}
+
 /**
  * Applies uploads and deletions under content/ to the feeds, touching only the feeds those posts
  * were or are in. Reads the changed posts, their index records and the affected feeds' state; never
@@ -326,6 +340,9 @@ async function rebuild(options: PublishOptions, changes: Change[], results: Chan
     const outcome: ChangeOutcome = reason ? "rejected" : !post ? "removed" : post.draft ? "draft" : isLive(post, options.now) ? "published" : "scheduled";
     return { key: c.key, outcome, ...(reason ? { reason } : {}), ms: results.find((r) => r.key === c.key)?.ms ?? 0 };
   });
+  // A rebuild reads every post: the ones rejected besides the changed ones are reported too.
+  const named = new Set(changes.map((c) => c.key));
+  for (const e of report.rejected) if (!named.has(e.key)) outcomes.push({ key: e.key, outcome: "rejected", reason: e.reason, ms: 0 });
   return {
     results: outcomes,
     writes: [

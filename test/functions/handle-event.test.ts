@@ -69,7 +69,7 @@ describe("handleEvent with the fixture events", () => {
     const logs: Record<string, unknown>[] = [];
     expect(await handleEvent(fixture("sqs-rebuild.json"), depsFor(bucket, logs))).toEqual({ batchItemFailures: [] });
     expect(await titles(bucket, "feeds")).toHaveLength(2);
-    expect(logs.at(-1)).toMatchObject({ type: "rebuild", posts: 2 });
+    expect(logs.at(-1)).toMatchObject({ type: "batch", rebuilt: true });
   });
 
   it("publishes nothing new on a tick when nothing is due, and writes nothing", async () => {
