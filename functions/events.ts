@@ -1,4 +1,5 @@
 import type { Change } from "../lib/publish/publish-changes.js";
+import { CONTENT_PREFIX } from "../lib/layout.js";
 
 /** What one queue message asks for. */
 export type Request =
@@ -15,7 +16,6 @@ export class MalformedMessageError extends Error {
   override readonly name = "MalformedMessageError";
 }
 
-export const CONTENT_PREFIX = "content/";
 
 /**
  * Reads one event as the deployed design delivers it (an EventBridge event from S3 or the

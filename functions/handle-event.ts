@@ -4,6 +4,7 @@ import type { InvalidFile } from "../lib/publish/write-files.js";
 import type { Storage } from "../lib/storage/types.js";
 import { MalformedMessageError, parseRequest, type Request } from "./events.js";
 import type { Log } from "./log.js";
+import { CONTENT_PREFIX } from "../lib/layout.js";
 
 export interface Deps {
   bucket: Storage;
@@ -49,7 +50,7 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
   }
 
   for (const r of result.results) {
-    deps.log({ level: r.outcome === "rejected" ? "warn" : "info", type: "post", key: `content/${r.key}`, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}), ms: r.ms });
+    deps.log({ level: r.outcome === "rejected" ? "warn" : "info", type: "post", key: `${CONTENT_PREFIX}${r.key}`, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}), ms: r.ms });
   }
   for (const w of result.writes) {
     if (w.outcome === "written" || w.outcome === "deleted") deps.log({ level: "info", type: "feed", key: w.key, outcome: w.outcome, ...(w.ms !== undefined ? { ms: w.ms } : {}) });
@@ -96,5 +97,5 @@ function readMessages(event: unknown, deps: Deps): Message[] {
 
 /** A feed that did not parse back keeps its last good version; retrying cannot fix it, so it is only reported. */
 function logInvalid(invalid: InvalidFile[], log: Log): void {
-  for (const f of invalid) log({ level: "error", type: "feed", key: f.key, outcome: "invalid", reason: f.reason, posts: f.posts.map((k) => `content/${k}`) });
+  for (const f of invalid) log({ level: "error", type: "feed", key: f.key, outcome: "invalid", reason: f.reason, posts: f.posts.map((k) => `${CONTENT_PREFIX}${k}`) });
 }

@@ -10,6 +10,7 @@ import { retryingStorage } from "../lib/storage/retry.js";
 import { createS3Storage } from "../lib/storage/s3.js";
 import { s3ClientConfigFromEnv } from "../lib/storage/s3-client-config.js";
 import { formatSummary } from "./summary.js";
+import { CONTENT_PREFIX } from "../lib/layout.js";
 
 const { values } = parseArgs({ options: { bucket: { type: "string" }, "cache-control": { type: "string" } } });
 if (!values.bucket) {
@@ -21,7 +22,7 @@ try {
   const started = performance.now();
   const bucket = retryingStorage(createS3Storage({ client: new S3Client(s3ClientConfigFromEnv(process.env)), bucket: values.bucket }));
   const report = await buildAll({
-    content: prefixStorage(bucket, "content/"),
+    content: prefixStorage(bucket, CONTENT_PREFIX),
     output: bucket,
     state: bucket,
     now: new Date(),

@@ -2,22 +2,23 @@ import type { SiteConfig } from "../config.js";
 import { feedNameOf } from "../posts/names.js";
 import { compareNewestFirst, isLive, type PostSummary } from "../posts/post.js";
 import type { FeedDefinition } from "./model.js";
+import { FEEDS_PREFIX } from "../layout.js";
 
-export const SITE_FEED: FeedDefinition = { kind: "site", name: "", dir: "feeds" };
+export const SITE_FEED: FeedDefinition = { kind: "site", name: "", dir: FEEDS_PREFIX.slice(0, -1) };
 
 export function categoryFeed(name: string): FeedDefinition {
-  return { kind: "category", name, dir: `feeds/${name}` };
+  return { kind: "category", name, dir: `${FEEDS_PREFIX}${name}` };
 }
 
 export function tagFeed(name: string): FeedDefinition {
-  return { kind: "tag", name, dir: `feeds/tags/${name}` };
+  return { kind: "tag", name, dir: `${FEEDS_PREFIX}tags/${name}` };
 }
 
 /** The feed whose files live in `dir` (the inverse of FeedDefinition.dir). */
 export function feedOfDir(dir: string): FeedDefinition {
   if (dir === SITE_FEED.dir) return SITE_FEED;
-  if (dir.startsWith("feeds/tags/")) return tagFeed(dir.slice("feeds/tags/".length));
-  return categoryFeed(dir.slice("feeds/".length));
+  if (dir.startsWith(`${FEEDS_PREFIX}tags/`)) return tagFeed(dir.slice(`${FEEDS_PREFIX}tags/`.length));
+  return categoryFeed(dir.slice(FEEDS_PREFIX.length));
 }
 
 /**

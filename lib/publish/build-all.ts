@@ -13,6 +13,7 @@ import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
 import { loadSiteState, SITE_STATE_KEY, STATE_VERSION, type SiteState } from "./state-store.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, sha256, type InvalidFile, type WriteOutcome } from "./write-files.js";
+import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
 
 export interface BuildOptions {
   /** Root holding `_config.yml` and the posts. */
@@ -110,7 +111,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   ).flat();
   writes.push(...(await renderAndWrite(() => [renderIndex(feeds.map((f) => f.feed), config)], [])));
   const produced = new Set(writes.map((w) => w.key));
-  const stale = (await output.list("feeds/")).filter(
+  const stale = (await output.list(FEEDS_PREFIX)).filter(
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
   );
   if (stale.length > 0) await beforeFirstWrite();
@@ -142,7 +143,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
  */
 async function replaceState(storage: Storage, writes: StateWrite[], concurrency: number, beforeFirstWrite: Once): Promise<void> {
   const keep = new Set(writes.map((w) => w.key));
-  const stale = (await storage.list("state/")).filter((key) => !keep.has(key));
+  const stale = (await storage.list(STATE_PREFIX)).filter((key) => !keep.has(key));
   const changed = (
     await mapLimit(writes, concurrency, async (w) => ((await storage.hash(w.key)) === sha256(w.body!) ? null : w))
   ).filter((w): w is StateWrite => w !== null);

@@ -1,5 +1,6 @@
 import type { Storage } from "../storage/types.js";
 import { mapLimit } from "./map-limit.js";
+import { STATE_PREFIX } from "../layout.js";
 
 /** One state object to write (`body`) or remove (`body` null). */
 export interface StateWrite {
@@ -19,7 +20,7 @@ export interface Journal {
   files: string[];
 }
 
-export const JOURNAL_KEY = "state/journal.json";
+export const JOURNAL_KEY = `${STATE_PREFIX}journal.json`;
 
 /** The journal an earlier run left behind, or null. */
 export async function readJournal(storage: Storage): Promise<Journal | null> {

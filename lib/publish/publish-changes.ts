@@ -16,6 +16,7 @@ import { loadPost, renderItem } from "./read-posts.js";
 import { configHash, loadSiteState, shardOf, STATE_VERSION } from "./state-store.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
+import { CONTENT_PREFIX } from "../layout.js";
 
 /**
  * A post that was written or removed under content/; `key` is relative to content/. `removed` is
@@ -82,7 +83,7 @@ export async function publish(options: PublishOptions, request: PublishRequest):
  */
 export async function publishChanges(options: PublishOptions, changes: Change[]): Promise<PublishResult> {
   const { bucket, now } = options;
-  const content = prefixStorage(bucket, "content/");
+  const content = prefixStorage(bucket, CONTENT_PREFIX);
   // Independent reads go out together; the site state is read again only after replaying a journal.
   const [journal, config, loadedSite] = await Promise.all([readJournal(bucket), loadConfig(content), loadSiteState(bucket)]);
   if (journal) await applyStateWrites(bucket, journal.writes);
@@ -324,7 +325,7 @@ function dirOfFile(key: string): string {
 
 async function rebuild(options: PublishOptions, changes: Change[], results: ChangeResult[] = []): Promise<PublishResult> {
   const report = await buildAll({
-    content: prefixStorage(options.bucket, "content/"),
+    content: prefixStorage(options.bucket, CONTENT_PREFIX),
     output: options.bucket,
     state: options.bucket,
     now: options.now,

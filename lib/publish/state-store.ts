@@ -3,6 +3,7 @@ import type { SiteConfig } from "../config.js";
 import type { FeedDefinition } from "../feeds/model.js";
 import type { Storage } from "../storage/types.js";
 import type { FeedState } from "./feed-state.js";
+import { STATE_PREFIX } from "../layout.js";
 
 /**
  * Index state kept beside the feeds so that an upload costs the same however large the site is.
@@ -44,10 +45,10 @@ export function configHash(config: SiteConfig): string {
   return createHash("sha256").update(JSON.stringify(config)).digest("hex");
 }
 
-export const SITE_STATE_KEY = "state/site.json";
+export const SITE_STATE_KEY = `${STATE_PREFIX}site.json`;
 
 export function feedStateKey(dir: string): string {
-  return `state/${dir}/state.json`;
+  return `${STATE_PREFIX}${dir}/state.json`;
 }
 
 export function shardOf(postKey: string): string {
@@ -55,7 +56,7 @@ export function shardOf(postKey: string): string {
 }
 
 export function shardKey(shard: string): string {
-  return `state/posts/${shard}.json`;
+  return `${STATE_PREFIX}posts/${shard}.json`;
 }
 
 async function readJson<T>(storage: Storage, key: string): Promise<T | null> {
