@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { parseArgs } from "node:util";
 import { handleEvent } from "../functions/handle-event.js";
+import { CONTENT_PREFIX } from "../lib/layout.js";
 import { logJson } from "../functions/log.js";
 import { DEFAULT_CACHE_CONTROL } from "../lib/publish/write-files.js";
 import { retryingStorage } from "../lib/storage/retry.js";
@@ -56,11 +57,14 @@ const deps = {
 };
 
 let sequence = 0;
-/** Delivers what the rule would route (content/*.md), ten messages a batch, as the FIFO queue does. */
+// The keys the EventBridge rule in infra/queue.yml routes: content/*.md, *.markdown and *.html.
+const ROUTED = /\.(md|markdown|html)$/;
+
+/** Delivers what the rule would route, ten messages a batch, as the FIFO queue does. */
 async function deliver(): Promise<void> {
   const events = pending.splice(0).filter((e) => {
     const key = (e as { detail: { object: { key: string } } }).detail.object.key;
-    return key.startsWith("content/") && key.endsWith(".md");
+    return key.startsWith(CONTENT_PREFIX) && ROUTED.test(key);
   });
   for (let i = 0; i < events.length; i += 10) {
     const Records = events.slice(i, i + 10).map((body) => ({
@@ -74,7 +78,7 @@ async function deliver(): Promise<void> {
 }
 
 async function upload(file: string): Promise<void> {
-  const key = `content/${relative(values.content, file).split(sep).join("/")}`;
+  const key = `${CONTENT_PREFIX}${relative(values.content, file).split(sep).join("/")}`;
   try {
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: await readFile(file) }));
   } catch (error) {
@@ -93,11 +97,19 @@ await deliver();
 
 const feeds = `${endpoint}/${BUCKET}/feeds`;
 console.log(`\nLocal S3 server at ${endpoint}, bucket ${BUCKET}. Feeds:\n  ${feeds}/rss.xml\n  ${feeds}/atom.xml\n  ${feeds}/feed.json\n  ${feeds}/index.opml`);
+/** The scheduled event the deployed schedule sends through the same queue. */
+async function tick(): Promise<void> {
+  const Records = [{ messageId: `dev-${++sequence}`, body: JSON.stringify({ "detail-type": "Scheduled Event", source: "aws.events" }), eventSource: "aws:sqs", attributes: { MessageGroupId: "feeds", SequenceNumber: String(sequence) } }];
+  await handleEvent({ Records }, deps);
+}
+
 if (values.once) {
   client.destroy();
   await server.close();
 } else {
   console.log(`Watching ${values.content}/ for changes; Ctrl-C to stop.`);
+  // As the deployed 5-minute schedule does, at a pace that suits a person watching: scheduled posts come due.
+  setInterval(() => void tick(), 60_000).unref();
   let timer: NodeJS.Timeout | undefined;
   const changed = new Set<string>();
   watch(values.content, { recursive: true }, (_, name) => {
@@ -109,6 +121,8 @@ if (values.once) {
       changed.clear();
       for (const file of batch) await upload(file);
       await deliver();
+      // _config.yml is not routed by the rule; the 5-minute schedule picks a change up. Here it is sent at once.
+      if (batch.some((f) => f.endsWith("_config.yml"))) await tick();
     }, 200);
   });
 }
