@@ -1,0 +1,357 @@
+/**
+ * A run killed at any storage request, before or after the request took effect, followed by any
+ * later change (restoring a post's earlier bytes included) and redelivery, must converge to the
+ * bytes of a full rebuild. Each batch runs in a child process (test/support/crash-child.ts) on a
+ * bucket folder and SIGKILLs itself at request K, for every K the uncut run makes and in both
+ * positions. What the killed run left is then finished in this process, on a copy in memory (same
+ * Storage contract, no disk round trips), and its feeds/ compared with a full build of its content/.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildAll } from "../../lib/publish/build-all.js";
+import { publishChanges, type Change } from "../../lib/publish/publish-changes.js";
+import { createFsStorage } from "../../lib/storage/fs.js";
+import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
+import { prefixStorage } from "../../lib/storage/prefix.js";
+import type { Storage } from "../../lib/storage/types.js";
+import type { CrashRun, KillPosition } from "../support/crash-child.js";
+
+const NOW = new Date("2022-06-10T12:00:00+08:00");
+
+// A limit of 3 makes every edit shift feeds: items pushed to the reserve, refills, emptied feeds.
+const CONFIG = `title: 测试站
+url: https://news.example.com
+timezone: Asia/Shanghai
+lang: zh-CN
+feeds:
+  limit: 3
+  categories:
+    bank: 银行新闻
+`;
+
+function post(title: string, day: number, categories: string[], tags: string[]): string {
+  const date = `2022-05-${String(day).padStart(2, "0")} 08:00:00 +0800`;
+  return `---\ntitle: "${title}"\ndate: ${date}\ncategories: [${categories.join(", ")}]\ntags: [${tags.join(", ")}]\n---\n<p>${title} 正文</p>\n`;
+}
+
+/** Keys under content/ → text; null removes the key. */
+type Edits = Record<string, string | null>;
+
+const SITE: Edits = {
+  "_config.yml": CONFIG,
+  "2022-05-01-a.md": post("A 银行", 1, ["bank"], ["银行"]),
+  "2022-05-02-b.md": post("B 股市", 2, ["stock"], ["股市"]),
+  "2022-05-03-c.md": post("C 银行 IPO", 3, ["bank"], ["银行", "IPO"]),
+  "2022-05-04-d.md": post("D 股市", 4, ["stock"], ["股市"]),
+  "2022-05-05-e.md": post("E IPO", 5, ["bank"], ["IPO"]),
+  "2022-05-06-f.md": post("F 汽车", 6, ["auto"], ["股市"]),
+};
+
+interface Scenario {
+  name: string;
+  /** Applied to the fully built site before the batch runs: the author's edits the batch's events report. */
+  batch: Edits;
+  /** The author's next edits, delivered with the batch's redelivered events. */
+  later: Edits;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    // f leaves auto (its only post, so that feed's files go) for bank under a new title, g is
+    // new, c is deleted: seven feeds, the OPML and a dozen state objects change in one batch.
+    name: "an incremental batch (move + retitle, create, delete)",
+    batch: {
+      "2022-05-06-f.md": post("F 改为银行", 6, ["bank"], ["银行"]),
+      "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]),
+      "2022-05-03-c.md": null,
+    },
+    // The author puts everything back as it was.
+    later: {
+      "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
+      "2022-05-07-g.md": null,
+      "2022-05-03-c.md": SITE["2022-05-03-c.md"]!,
+    },
+  },
+  {
+    // A new title changes every feed, so the run is a full rebuild with state, which also removes
+    // the emptied auto feed and the state of the deleted post.
+    name: "a full rebuild (configuration change, with a move and a delete)",
+    batch: {
+      "_config.yml": CONFIG.replace("测试站", "测试站 新版"),
+      "2022-05-06-f.md": post("F 改为银行", 6, ["bank"], ["银行"]),
+      "2022-05-03-c.md": null,
+    },
+    // An upload after the killed rebuild: the deleted and the moved post come back, a new one arrives.
+    later: {
+      "2022-05-03-c.md": SITE["2022-05-03-c.md"]!,
+      "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
+      "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]),
+    },
+  },
+];
+
+const VARIANTS = ["redelivery", "later change"] as const;
+type Variant = (typeof VARIANTS)[number];
+
+const eventsOf = (edits: Edits): Change[] => Object.entries(edits).map(([key, text]) => ({ key, removed: text === null }));
+
+async function applyEdits(bucket: Storage, edits: Edits): Promise<void> {
+  for (const [key, text] of Object.entries(edits)) {
+    if (text === null) await bucket.delete(`content/${key}`);
+    else await bucket.put(`content/${key}`, text);
+  }
+}
+
+/** Every object under a prefix, by key. */
+type Files = Map<string, Uint8Array>;
+
+async function readAll(storage: Storage, prefix = ""): Promise<Files> {
+  const keys = await storage.list(prefix);
+  const bodies = await Promise.all(keys.map((key) => storage.get(key)));
+  return new Map(keys.map((key, i) => [key, bodies[i]!]));
+}
+
+async function copyInto<S extends Storage>(storage: S, files: Files): Promise<S> {
+  await Promise.all([...files].map(([key, body]) => storage.put(key, body)));
+  return storage;
+}
+
+const memoryWith = (files: Files): Promise<MemoryStorage> => copyInto(createMemoryStorage(), files);
+
+/** feeds/ as text, by key. */
+type Tree = Map<string, string>;
+
+async function feedsTree(storage: Storage): Promise<Tree> {
+  const files = await readAll(storage, "feeds/");
+  return new Map([...files].map(([key, body]) => [key, Buffer.from(body).toString("utf8")]));
+}
+
+// Every kill point of a variant ends with the same content/, so each full build is made once.
+const fullBuilds = new Map<string, Promise<Tree>>();
+
+/** What a full build of the bucket's content/ into fresh storage gives. */
+async function fullBuildOf(bucket: Storage): Promise<Tree> {
+  const content = await readAll(bucket, "content/");
+  const id = JSON.stringify([...content].map(([key, body]) => [key, Buffer.from(body).toString("base64")]));
+  let tree = fullBuilds.get(id);
+  if (!tree) {
+    tree = (async () => {
+      const fresh = await memoryWith(content);
+      await buildAll({ content: prefixStorage(fresh, "content/"), output: fresh, now: NOW });
+      return feedsTree(fresh);
+    })();
+    fullBuilds.set(id, tree);
+  }
+  return tree;
+}
+
+/** Counts the writes (puts and deletes) that reach feeds/ and state/. */
+function countingWrites(storage: Storage): { storage: Storage; writes: string[] } {
+  const writes: string[] = [];
+  const note = (op: string, key: string) => {
+    if (key.startsWith("feeds/") || key.startsWith("state/")) writes.push(`${op} ${key}`);
+  };
+  return {
+    writes,
+    storage: {
+      ...storage,
+      put: async (key, body, options) => (note("put", key), storage.put(key, body, options)),
+      delete: async (key) => (note("delete", key), storage.delete(key)),
+    },
+  };
+}
+
+/** Named full builds a wrong file is compared with, to say whose bytes it holds. */
+type References = [label: string, tree: Tree][];
+
+const FEED_FILES = ["rss.xml", "atom.xml", "feed.json"];
+
+/** "feeds/bank/rss.xml, feeds/bank/atom.xml, feeds/bank/feed.json" → "feeds/bank/*". */
+function shorten(keys: string[]): string {
+  const byDir = new Map<string, string[]>();
+  for (const key of keys) {
+    const dir = key.slice(0, key.lastIndexOf("/"));
+    byDir.set(dir, [...(byDir.get(dir) ?? []), key]);
+  }
+  return [...byDir]
+    .flatMap(([dir, inDir]) => (FEED_FILES.every((name) => inDir.includes(`${dir}/${name}`)) && inDir.length === 3 ? [`${dir}/*`] : inDir))
+    .join(", ");
+}
+
+/** The files that differ, grouped by what they hold instead of the expected bytes. */
+function describeDiff(actual: Tree, expected: Tree, references: References): string[] {
+  const whose = (key: string, bytes: string) =>
+    references.find(([, tree]) => tree.get(key) === bytes)?.[0] ?? "bytes of no full build";
+  const groups = new Map<string, string[]>();
+  for (const key of [...new Set([...actual.keys(), ...expected.keys()])].sort()) {
+    const got = actual.get(key);
+    const want = expected.get(key);
+    if (got === want) continue;
+    const problem =
+      got === undefined ? "missing" : want === undefined ? `left over (${whose(key, got)})` : `stale (${whose(key, got)}, not ${whose(key, want)})`;
+    groups.set(problem, [...(groups.get(problem) ?? []), key]);
+  }
+  return [...groups].map(([problem, keys]) => `${problem}: ${shorten(keys)}`);
+}
+
+interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runChild(script: string, run: CrashRun): Promise<ChildExit> {
+  return new Promise((resolve, reject) => {
+    // Interpreted only: a short run spends most of its CPU compiling code it runs once, jitless half as much.
+    const child = spawn(process.execPath, ["--jitless", script, JSON.stringify(run)], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** The request the child named as it killed itself. */
+function requestNamed(exit: ChildExit): string {
+  try {
+    const { op, key } = JSON.parse(exit.stderr.trim().split("\n").pop() ?? "") as { op: string; key: string };
+    return `${op} ${key}`;
+  } catch {
+    return "request unknown";
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping input order in the result. */
+async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+interface Outcome {
+  /** "uncut", or "K=12 after (put feeds/bank/rss.xml)". */
+  label: string;
+  killAt?: number;
+  exit: ChildExit;
+  problems: Record<Variant, string[]>;
+}
+
+let work = "";
+let childScript = "";
+let buckets = 0;
+const tally = { tried: 0, converged: 0 };
+
+beforeAll(async () => {
+  // Hundreds of small buckets are written and removed: in memory (tmpfs) where the system has one.
+  work = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "feedpub-crash-"));
+  childScript = join(work, "crash-child.mjs");
+  // One bundle, so each kill point costs a plain node start rather than a TypeScript loader.
+  await build({
+    entryPoints: [fileURLToPath(new URL("../support/crash-child.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile: childScript,
+    logLevel: "warning",
+    // The CommonJS dependencies inside the ESM bundle still require Node's built-ins.
+    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
+  });
+});
+
+afterAll(async () => {
+  console.log(`kill points: ${tally.tried} tried, ${tally.converged} converged`);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe.each(SCENARIOS)("a run killed at any storage request: $name", (scenario) => {
+  const batchEvents = eventsOf(scenario.batch);
+  const laterEvents = [...batchEvents, ...eventsOf(scenario.later)];
+  const references: References = [];
+  let prepared: Files;
+  let uncut: Outcome;
+  let requests = 0;
+  let kills: Outcome[] = [];
+
+  /** Delivers the batch again (after the author's later edits, for that variant) and checks the result. */
+  async function finish(killed: Files, variant: Variant): Promise<string[]> {
+    const bucket = await memoryWith(killed);
+    if (variant === "later change") await applyEdits(bucket, scenario.later);
+    const changes = variant === "later change" ? laterEvents : batchEvents;
+    try {
+      await publishChanges({ bucket, now: NOW }, changes);
+      const problems = describeDiff(await feedsTree(bucket), await fullBuildOf(bucket), references);
+      const replay = countingWrites(bucket);
+      await publishChanges({ bucket: replay.storage, now: NOW }, changes);
+      if (replay.writes.length > 0) problems.push(`a replay of the same events wrote: ${replay.writes.join(", ")}`);
+      return problems;
+    } catch (error) {
+      return [`redelivery threw ${String(error)}`];
+    }
+  }
+
+  /** Runs the batch in a child on a copy of the prepared bucket, killed at (killAt, position) if given. */
+  async function runPoint(killAt?: number, position?: KillPosition): Promise<Outcome> {
+    const dir = join(work, `bucket-${buckets++}`);
+    const folder = await copyInto(createFsStorage({ base: dir }), prepared);
+    const run: CrashRun = { bucket: dir, now: NOW.toISOString(), changes: batchEvents, ...(killAt !== undefined ? { killAt, position } : {}) };
+    const exit = await runChild(childScript, run);
+    // Temp files of puts cut short are the fs driver's own, never listed: S3 has none.
+    const killed = await readAll(folder);
+    await rm(dir, { recursive: true, force: true });
+    const problems = { redelivery: await finish(killed, "redelivery"), "later change": await finish(killed, "later change") };
+    const label = killAt === undefined ? "uncut" : `K=${killAt} ${position} (${requestNamed(exit)})`;
+    return { label, exit, problems, ...(killAt !== undefined ? { killAt } : {}) };
+  }
+
+  beforeAll(async () => {
+    const setup = createMemoryStorage();
+    await applyEdits(setup, SITE);
+    await buildAll({ content: prefixStorage(setup, "content/"), output: setup, state: setup, now: NOW });
+    references.push(["the bytes before the batch", await feedsTree(setup)]);
+    await applyEdits(setup, scenario.batch);
+    prepared = await readAll(setup);
+    references.push(["the killed batch's bytes", await fullBuildOf(setup)]);
+    await applyEdits(setup, scenario.later);
+    references.push(["the later change's bytes", await fullBuildOf(setup)]);
+
+    uncut = await runPoint();
+    requests = (JSON.parse(uncut.exit.stdout || "{}") as { requests?: number }).requests ?? 0;
+    const points = Array.from({ length: requests }, (_, k) => [[k, "before"], [k, "after"]] as const).flat();
+    // The children run in parallel; this process checks each killed bucket as soon as it is back.
+    kills = await pool([...points], availableParallelism(), ([k, position]) => runPoint(k, position));
+    for (const kill of kills) {
+      tally.tried++;
+      if (VARIANTS.every((v) => kill.problems[v].length === 0)) tally.converged++;
+    }
+  }, 300_000);
+
+  it("runs to completion uncut, and really dies at every kill point", () => {
+    expect(uncut.exit, `the uncut run failed: ${uncut.exit.stderr}`).toMatchObject({ code: 0, signal: null });
+    expect(requests).toBeGreaterThan(10);
+    const survived = kills.filter((k) => k.exit.signal !== "SIGKILL" || !k.exit.stderr.includes(`"index":${k.killAt},`));
+    expect(survived.map((k) => `${k.label}: exit ${k.exit.code} ${k.exit.signal} ${k.exit.stderr}`)).toEqual([]);
+  });
+
+  it.each(VARIANTS)("converges to a full rebuild after a %s, and a replay then writes nothing", (variant: Variant) => {
+    const failures = [uncut, ...kills].filter((o) => o.problems[variant].length > 0).map((o) => `${o.label}: ${o.problems[variant].join("; ")}`);
+    console.log(`${scenario.name}, ${variant}: ${kills.length} kill points, ${failures.length} failing`);
+    expect(failures).toEqual([]);
+  });
+});
