@@ -8,6 +8,7 @@
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { mulberry32 } from "../scripts/support/prng.js";
 
 /** Bump whenever the output changes, so stale corpora are regenerated rather than reused. */
 export const GENERATOR_VERSION = 1;
@@ -18,17 +19,6 @@ export const NOW = new Date("2025-01-01T00:00:00+08:00");
 const CORPUS_ROOT = new URL("./corpus/", import.meta.url);
 const CONFIG_TEMPLATE = new URL("../content/_config.yml", import.meta.url);
 
-/** Small, fast, good enough for test data: https://gist.github.com/tommyettinger/46a874533244883189143505d203312c */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Folds (seed, i) into one 32-bit seed, so post i never depends on how many posts came before. */
 function seedOf(seed: number, i: number): number {

@@ -24,6 +24,7 @@ import { encodeEventKey } from "../support/s3-events.js";
 import { startS3Server, type S3Server } from "../support/s3-server.js";
 import { fromS3rver, scheduledEvent } from "../support/sqs-events.js";
 import { NOW, post } from "./site.js";
+import { mulberry32 } from "../../scripts/support/prng.js";
 
 const SEED = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : 20220610;
 /** Share of proxied requests that fail; four in a row (a call giving up) stays rare. */
@@ -47,18 +48,8 @@ feeds:
 const CATEGORIES = ["bank", "stock", "auto", "fund"];
 const TAGS = ["银行", "股市", "IPO", "理财"];
 
-/** Deterministic draws for the scenarios' content (mulberry32), so a seed replays a whole run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-const random = prng(SEED);
+// Deterministic draws for the scenarios' content, so a seed replays a whole run.
+const random = mulberry32(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const some = <T>(items: readonly T[], max: number): T[] => items.filter(() => random() < max / items.length);
 
