@@ -5,7 +5,7 @@ import type { OutputFile } from "../feeds/render-feed.js";
 import { isLive, type PostSummary } from "../posts/post.js";
 import { toStoredItem, type FeedState } from "./feed-state.js";
 import type { StateWrite } from "./journal.js";
-import { configHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostShard, type SiteState } from "./state-store.js";
+import { configHash, membershipHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostShard, type SiteState } from "./state-store.js";
 import { sha256 } from "./write-files.js";
 
 export interface FullBuild {
@@ -43,6 +43,7 @@ export function fullState(build: FullBuild): StateWrite[] {
   const site: SiteState = {
     version: STATE_VERSION,
     config: configHash(build.config),
+    membership: membershipHash(build.config),
     cacheControl: build.cacheControl,
     feeds: build.feeds.map((f) => f.feed.dir),
     scheduled: {},

@@ -13,7 +13,7 @@ import { applyStateWrites, clearJournal, readJournal, writeJournal } from "./jou
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
-import { configHash, loadSiteState, shardOf, STATE_VERSION } from "./state-store.js";
+import { configHash, loadSiteState, membershipHash, shardOf, STATE_VERSION } from "./state-store.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
 import { CONTENT_PREFIX } from "../layout.js";
@@ -45,6 +45,8 @@ export interface PublishResult {
   invalid: InvalidFile[];
   /** The state was missing or could not serve the change, so everything was rebuilt from content/. */
   rebuilt: boolean;
+  /** A configuration change was followed by rendering every feed again from its state. */
+  rerendered?: boolean;
 }
 
 export interface PublishOptions {
@@ -88,21 +90,27 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const [journal, config, loadedSite] = await Promise.all([readJournal(bucket), loadConfig(content), loadSiteState(bucket)]);
   if (journal) await applyStateWrites(bucket, journal.writes);
   const site = journal ? await loadSiteState(bucket) : loadedSite;
-  // A changed _config.yml (title, limit, timezone…) changes every feed, and a new Cache-Control must
-  // reach every feed object: only a full build can follow either. It also settles any journal.
+  // A changed _config.yml changes every feed, and a new Cache-Control must reach every feed object.
+  // When the change leaves every feed's posts as they are (a title, a URL, a display title), the
+  // feeds are rendered again from the posts they show; otherwise (zone, length, limits) only a full
+  // build can follow. A full build also settles any journal.
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
-  if (!site || site.version !== STATE_VERSION || site.config !== configHash(config) || site.cacheControl !== cacheControl) {
+  const hash = configHash(config);
+  const rerender = site !== null && (site.config !== hash || site.cacheControl !== cacheControl);
+  if (!site || site.version !== STATE_VERSION || (rerender && site.membership !== membershipHash(config))) {
     return rebuild(options, changes);
   }
 
   // Files a killed run may have left half-written: their feeds are rendered again from the state.
   const verify = new Set(journal?.files ?? []);
   const verifyDirs = [...new Set([...verify].map(dirOfFile))].filter((dir) => site.feeds.includes(dir));
-  const start = async (): Promise<Run> => {
+  const start = async (): Promise<Run | null> => {
     const state = createWorkingState(bucket, structuredClone(site));
     await state.load([], verifyDirs);
     for (const dir of verifyDirs) state.touchFeed(dir);
-    return { content, config, now, state, reserveSize: options.reserveSize ?? 2 * config.feeds.limit };
+    const run: Run = { content, config, now, state, reserveSize: options.reserveSize ?? 2 * config.feeds.limit, force: site.cacheControl !== cacheControl, rerendered: false };
+    if (rerender && !(await rerenderAll(run, hash, cacheControl))) return null;
+    return run;
   };
 
   const due = Object.entries(site.scheduled)
@@ -112,12 +120,14 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const all = [...changes, ...due];
 
   let run = await start();
+  if (!run) return rebuild(options, changes);
   let applied = await applyChanges(run, all);
   if (applied.failure instanceof PostBugError) {
     // A bug may strike half-way through a change (rendering is lazy), so what it did to the state
     // is undone by starting again from the stored state with only the changes before it.
     const failed = applied;
     run = await start();
+    if (!run) return rebuild(options, changes);
     applied = await applyChanges(run, all.slice(0, failed.failedAt));
     if (applied.failedAt === undefined) applied = { ...applied, failedAt: failed.failedAt, failure: failed.failure };
   }
@@ -132,7 +142,39 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const outcomes = await plan.execute(cacheControl);
   await applyStateWrites(bucket, writes);
   if (journaled || journal) await clearJournal(bucket);
-  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes: outcomes, invalid: plan.invalid, rebuilt: false };
+  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes: outcomes, invalid: plan.invalid, rebuilt: false, rerendered: run.rerendered };
+}
+
+/**
+ * After a configuration change that keeps every feed's posts (see membershipHash), renders the
+ * items of every feed again, reading each shown post once: a few thousand reads, not the whole
+ * site. False when a shown post is gone or no longer live (its event is still on its way): then
+ * only a full build knows the feeds.
+ */
+async function rerenderAll(run: Run, hash: string, cacheControl: string): Promise<boolean> {
+  const { state } = run;
+  await state.load([], state.site.feeds);
+  const keys = [...new Set(state.site.feeds.flatMap((dir) => state.feed(dir).items.map((i) => i.key)))];
+  const items = new Map<string, StoredItem>();
+  let complete = true;
+  await mapLimit(keys, 16, async (key) => {
+    const post = await loadPost(run.content, key, run.config).catch((error: unknown) => {
+      if (error instanceof PostError) return null;
+      throw error;
+    });
+    if (post && isLive(post, run.now)) items.set(key, toStoredItem(key, renderItem(post, run.config)));
+    else complete = false;
+  });
+  if (!complete) return false;
+  for (const dir of state.site.feeds) {
+    const feed = state.feed(dir);
+    feed.items = feed.items.map((i) => items.get(i.key)!);
+    state.touchFeed(dir);
+  }
+  state.site.config = hash;
+  state.site.cacheControl = cacheControl;
+  run.rerendered = true;
+  return true;
 }
 
 interface Applied {
@@ -166,6 +208,9 @@ interface Run {
   now: Date;
   state: WorkingState;
   reserveSize: number;
+  /** Write every rendered file even when its bytes are unchanged: a new Cache-Control must reach it. */
+  force: boolean;
+  rerendered: boolean;
 }
 
 /**
@@ -276,16 +321,16 @@ async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>)
   const plans: FilePlan[] = [];
   await Promise.all(
     rendered.map(async ({ feed, files }) => {
-      for (const plan of await planWrites(bucket, files, { hashes: feed.hashes, verify })) {
+      for (const plan of await planWrites(bucket, files, { hashes: feed.hashes, verify, force: run.force })) {
         remember(feed.hashes, plan);
         if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: feed.items.map((i) => i.key) });
         plans.push(plan);
       }
     }),
   );
-  if (site.feeds.join("\n") !== feedsBefore || verify.has(OPML_FILE.key)) {
+  if (site.feeds.join("\n") !== feedsBefore || verify.has(OPML_FILE.key) || run.rerendered) {
     const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
-    for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { hashes, verify })) {
+    for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { hashes, verify, force: run.force })) {
       remember(hashes, plan);
       if (hashes[OPML_FILE.key]) site.opml = hashes[OPML_FILE.key];
       else delete site.opml;

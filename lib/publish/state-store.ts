@@ -29,6 +29,11 @@ export interface SiteState {
   version: number;
   /** configHash of the configuration the state was built with. */
   config: string;
+  /**
+   * membershipHash of it: while this matches, a configuration change only changes how items are
+   * rendered, and the feeds are rendered again from their state instead of rebuilt from content/.
+   */
+  membership?: string;
   /** Cache-Control the feed objects were written with. */
   cacheControl: string;
   /** Every feed folder that exists, sorted. */
@@ -43,6 +48,17 @@ export type PostShard = Record<string, PostRecord>;
 
 export function configHash(config: SiteConfig): string {
   return createHash("sha256").update(JSON.stringify(config)).digest("hex");
+}
+
+/**
+ * The settings that decide which posts each feed holds and in what order: the zone (a date
+ * without an offset is read in it), the feed length and the input limits (which posts are
+ * rejected). Every other setting (titles, URLs, permalinks, display titles, summary length) only
+ * changes how the same items are rendered.
+ */
+export function membershipHash(config: SiteConfig): string {
+  const { timezone, feeds } = config;
+  return createHash("sha256").update(JSON.stringify({ timezone, limit: feeds.limit, limits: feeds.limits })).digest("hex");
 }
 
 export const SITE_STATE_KEY = `${STATE_PREFIX}site.json`;

@@ -16,6 +16,15 @@ feeds:
   categories:
     bank: 银行新闻
 `;
+// Configuration changes the site goes through: the first three change only how items are
+// rendered (re-rendered from the state), the last the feed length (a full rebuild).
+const CONFIGS = [
+  CONFIG,
+  CONFIG.replace("title: 测试站", "title: 测试站 新版").replace("bank: 银行新闻", "bank: 银行 & 保险").replace("feeds:\n", "feeds:\n  summary_length: 5\n"),
+  CONFIG.replace("news.example.com", "news2.example.com").replace("feeds:\n", "feeds:\n  permalink: pretty\n  tags:\n    IPO: 新股 IPO\n"),
+  CONFIG.replace("limit: 3", "limit: 4"),
+];
+const CACHE_CONTROLS = ["public, max-age=300", "public, max-age=60"];
 const RESERVE = 2;
 const KEYS = ["2022-05-01-a.md", "2022-05-02-b.md", "银行/2022-05-03-中文.md", "c.md", "d.md", "e.md", "f.md", "g.md", "h.md", "i.md"];
 const CATEGORIES = ["bank", "stock", "auto"];
@@ -26,7 +35,9 @@ type Op =
   | { kind: "put"; key: string; day: number; categories: string[]; tags: string[]; draft: boolean; title: string }
   | { kind: "broken"; key: string }
   | { kind: "delete"; key: string }
-  | { kind: "tick"; days: number };
+  | { kind: "tick"; days: number }
+  | { kind: "config"; variant: number }
+  | { kind: "cache"; variant: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -46,6 +57,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("broken" as const), key: fc.constantFrom(...KEYS) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), key: fc.constantFrom(...KEYS) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("tick" as const), days: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("config" as const), variant: fc.integer({ min: 0, max: CONFIGS.length - 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("cache" as const), variant: fc.integer({ min: 0, max: CACHE_CONTROLS.length - 1 }) }) },
 );
 
 function postText(o: Extract<Op, { kind: "put" }>): string {
@@ -78,28 +91,43 @@ async function fullBuildOf(bucket: Storage, now: Date): Promise<Record<string, s
 
 describe("incremental publishing", () => {
   it("gives, after any sequence of creates, edits, moves and deletes, the bytes a full rebuild gives", async () => {
-    const coverage = { incremental: 0, rebuilt: 0, maxTotal: 0 };
+    const coverage = { incremental: 0, rebuilt: 0, rerendered: 0, maxTotal: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40, size: "max" }), async (ops) => {
         const bucket = createMemoryStorage();
         await bucket.put("content/_config.yml", CONFIG);
         let now = START;
-        await publishChanges({ bucket, now, reserveSize: RESERVE }, []);
+        let cacheControl = CACHE_CONTROLS[0]!;
+        const publish = async (changes: { key: string; removed: boolean }[]) => {
+          const result = await publishChanges({ bucket, now, reserveSize: RESERVE, cacheControl }, changes);
+          if (result.rerendered) coverage.rerendered++;
+          return result;
+        };
+        await publish([]);
         for (const o of ops) {
           if (o.kind === "tick") {
             now = new Date(now.getTime() + o.days * 86_400_000);
-            await publishChanges({ bucket, now, reserveSize: RESERVE }, []);
+            await publish([]);
+            continue;
+          }
+          // As deployed: _config.yml is not routed, the next event or tick finds it changed; a new
+          // Cache-Control arrives with a deployment.
+          if (o.kind === "config" || o.kind === "cache") {
+            if (o.kind === "config") await bucket.put("content/_config.yml", CONFIGS[o.variant]!);
+            else cacheControl = CACHE_CONTROLS[o.variant]!;
+            await publish([]);
             continue;
           }
           const key = `content/${o.key}`;
           if (o.kind === "delete") await bucket.delete(key);
           else await bucket.put(key, o.kind === "put" ? postText(o) : "---\ntitle: [unclosed\n---\nbody\n");
-          const result = await publishChanges({ bucket, now, reserveSize: RESERVE }, [{ key: o.key, removed: o.kind === "delete" }]);
+          const result = await publish([{ key: o.key, removed: o.kind === "delete" }]);
           coverage[result.rebuilt ? "rebuilt" : "incremental"]++;
         }
         const site = JSON.parse(new TextDecoder().decode((await bucket.get("state/feeds/state.json"))!)) as { total: number };
         coverage.maxTotal = Math.max(coverage.maxTotal, site.total);
         expect(await snapshot(bucket)).toEqual(await fullBuildOf(bucket, now));
+        for (const key of await bucket.list("feeds/")) expect(bucket.inspect(key)?.cacheControl, key).toBe(cacheControl);
       }),
       { numRuns: 200 },
     );
@@ -107,6 +135,7 @@ describe("incremental publishing", () => {
     // and the rebuild that follows when the reserve runs out.
     expect(coverage.maxTotal).toBeGreaterThan(3 + RESERVE);
     expect(coverage.rebuilt).toBeGreaterThan(0);
+    expect(coverage.rerendered).toBeGreaterThan(20);
     expect(coverage.incremental).toBeGreaterThan(coverage.rebuilt * 5);
   }, 120_000);
 
