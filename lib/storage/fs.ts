@@ -4,7 +4,7 @@ import { mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/
 import { promisify } from "node:util";
 import { dirname, join, resolve, sep } from "node:path";
 import { StorageError, TooLargeError } from "../errors.js";
-import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
+import { assertValidKey, assertValidPrefix, compareKeys, windowOf } from "./keys.js";
 import type { PutOptions, Storage } from "./types.js";
 
 export interface FsStorageOptions {
@@ -152,14 +152,14 @@ export function createFsStorage(options: FsStorageOptions): Storage {
       }
     },
 
-    async list(prefix) {
+    async list(prefix, options) {
       try {
         assertValidPrefix(prefix);
         // Only the folder part of the prefix narrows the walk; the rest is a plain string match.
         const folder = prefix.slice(0, prefix.lastIndexOf("/") + 1);
         const keys: string[] = [];
         await walk(folder ? join(base, ...folder.split("/").slice(0, -1)) : base, folder, keys);
-        return keys.filter((key) => key.startsWith(prefix)).sort(compareKeys);
+        return windowOf(keys.filter((key) => key.startsWith(prefix)).sort(compareKeys), options);
       } catch (error) {
         throw fail("list", prefix, error);
       }

@@ -1,4 +1,5 @@
 import { StorageError } from "../errors.js";
+import type { ListOptions } from "./types.js";
 
 type Op = StorageError["op"];
 
@@ -30,6 +31,13 @@ export function assertValidKey(op: Op, key: string): void {
 export function assertValidPrefix(prefix: string): void {
   const problem = prefix === "" ? null : keyProblem(prefix, true);
   if (problem) throw invalid("list", prefix, problem);
+}
+
+/** The part of a sorted listing that ListOptions asks for. */
+export function windowOf(sorted: string[], options: ListOptions = {}): string[] {
+  const { after, limit = Infinity } = options;
+  const from = after === undefined ? 0 : sorted.findIndex((key) => compareKeys(key, after) > 0);
+  return from === -1 ? [] : sorted.slice(from, from + limit);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { TooLargeError } from "../errors.js";
-import { assertValidKey, assertValidPrefix, compareKeys } from "./keys.js";
+import { assertValidKey, assertValidPrefix, compareKeys, windowOf } from "./keys.js";
 import type { PutOptions, Storage } from "./types.js";
 
 /** What the memory driver holds for one key, as a test would want to check it. */
@@ -53,9 +53,9 @@ export function createMemoryStorage(): MemoryStorage {
       objects.delete(key);
     },
 
-    async list(prefix) {
+    async list(prefix, options) {
       assertValidPrefix(prefix);
-      return [...objects.keys()].filter((key) => key.startsWith(prefix)).sort(compareKeys);
+      return windowOf([...objects.keys()].filter((key) => key.startsWith(prefix)).sort(compareKeys), options);
     },
 
     inspect(key) {

@@ -8,6 +8,7 @@ export function prefixStorage(storage: Storage, prefix: string): Storage {
     hash: (key) => storage.hash(prefix + key),
     put: (key, body, options) => storage.put(prefix + key, body, options),
     delete: (key) => storage.delete(prefix + key),
-    list: async (p) => (await storage.list(prefix + p)).map(strip),
+    list: async (p, options) =>
+      (await storage.list(prefix + p, options?.after === undefined ? options : { ...options, after: prefix + options.after })).map(strip),
   };
 }

@@ -89,6 +89,6 @@ export function retryingStorage(storage: Storage, options: RetryOptions = {}): S
     hash: (key) => withRetry(() => storage.hash(key), shared),
     put: (key, body, o) => withRetry(() => storage.put(key, body, o), shared),
     delete: (key) => withRetry(() => storage.delete(key), shared),
-    list: (prefix) => withRetry(() => storage.list(prefix), shared),
+    list: (prefix, options) => withRetry(() => storage.list(prefix, options), shared),
   };
 }

@@ -151,7 +151,7 @@ export function createS3Storage(options: S3StorageOptions): Storage {
         await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: prefix + key }));
       }),
 
-    list: (listPrefix) =>
+    list: (listPrefix, { after, limit = Infinity } = {}) =>
       attempt("list", listPrefix, async () => {
         assertValidPrefix(listPrefix);
         const keys: string[] = [];
@@ -161,19 +161,23 @@ export function createS3Storage(options: S3StorageOptions): Storage {
             new ListObjectsV2Command({
               Bucket: bucket,
               Prefix: prefix + listPrefix,
-              MaxKeys: pageSize,
+              MaxKeys: Math.min(pageSize, limit - keys.length),
               ContinuationToken: token,
+              // S3 ignores StartAfter once a continuation token is given.
+              ...(after !== undefined && !token ? { StartAfter: prefix + after } : {}),
             }),
           );
           for (const object of page.Contents ?? []) {
             if (object.Key?.startsWith(prefix)) keys.push(object.Key.slice(prefix.length));
           }
           // Some S3-compatible servers echo NextContinuationToken even when not truncated.
-          token = page.IsTruncated ? page.NextContinuationToken : undefined;
-          if (page.IsTruncated && !token) throw new Error("ListObjectsV2 was truncated but gave no continuation token");
+          token = page.IsTruncated && keys.length < limit ? page.NextContinuationToken : undefined;
+          if (page.IsTruncated && keys.length < limit && !token) throw new Error("ListObjectsV2 was truncated but gave no continuation token");
         } while (token);
-        // S3 already answers in UTF-8 byte order; sorting again holds the contract for servers that do not.
-        return keys.sort(compareKeys);
+        // S3 already answers in UTF-8 byte order; sorting again holds the contract for servers that do
+        // not (s3rver lists in UTF-16 order but applies StartAfter in byte order, and so can repeat a key).
+        keys.sort(compareKeys);
+        return after === undefined ? keys : keys.filter((key) => compareKeys(key, after) > 0);
       }),
   };
 }

@@ -12,6 +12,14 @@ export interface GetOptions {
   maxBytes?: number;
 }
 
+/** A window of a listing, so a very large prefix can be walked one page at a time. */
+export interface ListOptions {
+  /** Only keys after this one (relative to the listed root, like the keys returned). */
+  after?: string;
+  /** At most this many keys. */
+  limit?: number;
+}
+
 /**
  * The one storage port the core talks to. Keys are `/`-separated and relative to the
  * driver's root (a folder, or a bucket plus optional prefix). "Not found" is `null`.
@@ -25,6 +33,9 @@ export interface Storage {
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   /** Removes the key; removing a missing key is not an error. */
   delete(key: string): Promise<void>;
-  /** Every key that starts with `prefix`, sorted by code point. */
-  list(prefix: string): Promise<string[]>;
+  /**
+   * Every key that starts with `prefix`, sorted by code point (compareKeys), or a window of them:
+   * listing again after the last key of each window visits every key once.
+   */
+  list(prefix: string, options?: ListOptions): Promise<string[]>;
 }

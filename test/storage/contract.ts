@@ -110,6 +110,21 @@ export function describeStorageContract(name: string, makeStorage: () => Promise
       expect(await storage.list("posts/2024/a.md/")).toEqual([]);
     });
 
+    it("lists a window after a key, a page at a time, in the same order as the whole listing", async () => {
+      // More keys than the S3 test driver's page of 10, with code points either side of the surrogates.
+      const keys = Array.from({ length: 23 }, (_, i) => `w/${String(i).padStart(2, "0")}.md`).concat(["w/😀.md", "w/（一）.md", "w/中.md"]);
+      for (const key of keys) await storage.put(key, key);
+      const whole = await storage.list("w/");
+      const walked: string[] = [];
+      for (let page = await storage.list("w/", { limit: 7 }); page.length > 0; page = await storage.list("w/", { after: page.at(-1)!, limit: 7 })) {
+        expect(page.length).toBeLessThanOrEqual(7);
+        walked.push(...page);
+      }
+      expect(walked).toEqual(whole);
+      // The cursor need not be a key that exists.
+      expect(await storage.list("w/", { after: "w/05", limit: 2 })).toEqual(["w/05.md", "w/06.md"]);
+    });
+
     it("sorts by code point, as S3 does, not by UTF-16 unit or locale", async () => {
       // U+FF08 "（" sorts before U+1F600 "😀" by code point, after it by UTF-16 code unit.
       const keys = ["s/😀.md", "s/（一）.md", "s/中.md", "s/é.md", "s/b.md", "s/a.md", "s/B.md", "s/a-b.md"];
