@@ -59,6 +59,9 @@ export function s3ClientConfigFromEnv(env: Record<string, string | undefined>, t
     // The one retry layer is retryingStorage (lib/storage/retry.ts): it also sees failures that
     // come after the SDK's retry middleware has returned, such as a body cut off while it is read.
     maxAttempts: 1,
+    // A CRC32 of every PUT body on top of SigV4's SHA-256 payload hash (which the driver supplies
+    // from the hash it already has) checks nothing more; checksums only where S3 requires them.
+    requestChecksumCalculation: "WHEN_REQUIRED",
     // socketTimeout is the inactivity timeout; this SDK's requestTimeout is a whole-request
     // deadline that only logs unless throwOnRequestTimeout is set, and would cut off slow large PUTs.
     requestHandler: { connectionTimeout: timeouts.connectionMs, socketTimeout: timeouts.socketIdleMs },

@@ -133,16 +133,26 @@ export function createS3Storage(options: S3StorageOptions): Storage {
       attempt("put", key, async () => {
         assertValidKey("put", key);
         const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-        await client.send(
-          new PutObjectCommand({
-            Bucket: bucket,
-            Key: prefix + key,
-            Body: bytes,
-            ContentType: putOptions.contentType,
-            CacheControl: putOptions.cacheControl,
-            Metadata: { sha256: putOptions.sha256 ?? createHash("sha256").update(bytes).digest("hex") },
-          }),
+        const sha256 = putOptions.sha256 ?? createHash("sha256").update(bytes).digest("hex");
+        const command = new PutObjectCommand({
+          Bucket: bucket,
+          Key: prefix + key,
+          Body: bytes,
+          ContentType: putOptions.contentType,
+          CacheControl: putOptions.cacheControl,
+          Metadata: { sha256 },
+        });
+        // The body is hashed once: SigV4 signs the payload hash given in this header instead of
+        // hashing the body again, and S3 refuses the PUT if the bytes do not match it.
+        command.middlewareStack.add(
+          (next) => async (args) => {
+            const request = args.request as { headers?: Record<string, string> };
+            if (request.headers) request.headers["x-amz-content-sha256"] = sha256;
+            return next(args);
+          },
+          { step: "build", name: "feedpubPayloadSha256" },
         );
+        await client.send(command);
       }),
 
     delete: (key) =>

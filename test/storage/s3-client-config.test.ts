@@ -5,6 +5,7 @@ import { DEFAULT_S3_TIMEOUTS, s3ClientConfigFromEnv } from "../../lib/storage/s3
 // What every config carries, whatever the environment says: one attempt, and the timeouts.
 const FIXED = {
   maxAttempts: 1,
+  requestChecksumCalculation: "WHEN_REQUIRED",
   requestHandler: { connectionTimeout: DEFAULT_S3_TIMEOUTS.connectionMs, socketTimeout: DEFAULT_S3_TIMEOUTS.socketIdleMs },
 };
 

@@ -190,6 +190,33 @@ function once(kind: FaultKind, matches: (r: ProxiedRequest) => boolean = () => t
   };
 }
 
+describe("s3 storage PUT on the wire", () => {
+  it("hashes the body once: SigV4 signs the SHA-256 the driver already has, and no CRC32 is added", async () => {
+    const seen: Record<string, string | string[] | undefined>[] = [];
+    const fake = createServer((req, res) => {
+      seen.push(req.headers);
+      req.resume().on("end", () => res.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+    try {
+      const storage = createS3Storage({ client: clientFor(`http://127.0.0.1:${(fake.address() as AddressInfo).port}`), bucket: "b" });
+      const body = "<rss>银行</rss>";
+      const sha256 = createHash("sha256").update(body).digest("hex");
+      await storage.put("feeds/rss.xml", body);
+      await storage.put("feeds/atom.xml", body, { sha256 });
+      expect(seen).toHaveLength(2);
+      for (const headers of seen) {
+        expect(headers["x-amz-content-sha256"]).toBe(sha256);
+        expect(headers["x-amz-meta-sha256"]).toBe(sha256);
+        expect(String(headers.authorization)).toMatch(/SignedHeaders=[^,]*x-amz-content-sha256/);
+        expect(Object.keys(headers).filter((h) => h.startsWith("x-amz-checksum") || h === "x-amz-sdk-checksum-algorithm")).toEqual([]);
+      }
+    } finally {
+      await new Promise((resolve) => fake.close(resolve));
+    }
+  });
+});
+
 describe("one retry layer, counted on the wire", () => {
   let proxy: FaultProxy;
   let client: S3Client;
