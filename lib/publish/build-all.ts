@@ -7,6 +7,7 @@ import { isPostKey } from "../posts/parse-post.js";
 import { isLive, summarise, type Post, type PostSummary } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
 import { fullState } from "./full-state.js";
+import { encodeState, STATE_CONTENT_TYPE } from "./state-codec.js";
 import { clearJournal, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
@@ -144,15 +145,20 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
 async function replaceState(storage: Storage, writes: StateWrite[], concurrency: number, beforeFirstWrite: Once): Promise<void> {
   const keep = new Set(writes.map((w) => w.key));
   const stale = (await storage.list(STATE_PREFIX)).filter((key) => !keep.has(key));
+  const encoded = writes.map((w) => {
+    const body = encodeState(w.body!);
+    return { key: w.key, body, sha256: sha256(body) };
+  });
   const changed = (
-    await mapLimit(writes, concurrency, async (w) => ((await storage.hash(w.key)) === sha256(w.body!) ? null : w))
-  ).filter((w): w is StateWrite => w !== null);
+    await mapLimit(encoded, concurrency, async (w) => ((await storage.hash(w.key)) === w.sha256 ? null : w))
+  ).filter((w) => w !== null);
   if (changed.length === 0 && stale.length === 0 && !beforeFirstWrite.done) return;
   await beforeFirstWrite();
-  await mapLimit(changed.filter((w) => w.key !== SITE_STATE_KEY), concurrency, (w) => storage.put(w.key, w.body!, { contentType: "application/json" }));
+  const put = (w: (typeof encoded)[number]) => storage.put(w.key, w.body, { contentType: STATE_CONTENT_TYPE, sha256: w.sha256 });
+  await mapLimit(changed.filter((w) => w.key !== SITE_STATE_KEY), concurrency, put);
   await mapLimit(stale, concurrency, (key) => storage.delete(key));
   // Always, once anything was written: the mark put there says a build is under way.
-  await storage.put(SITE_STATE_KEY, writes.find((w) => w.key === SITE_STATE_KEY)!.body!, { contentType: "application/json" });
+  await put(encoded.find((w) => w.key === SITE_STATE_KEY)!);
 }
 
 /**
@@ -162,7 +168,7 @@ async function replaceState(storage: Storage, writes: StateWrite[], concurrency:
  */
 async function markRebuilding(storage: Storage, previous: SiteState | null, cacheControl: string): Promise<void> {
   const mark: SiteState = { version: STATE_VERSION, config: "rebuilding", cacheControl: previous?.cacheControl ?? cacheControl, feeds: [], scheduled: {} };
-  await storage.put(SITE_STATE_KEY, JSON.stringify(mark), { contentType: "application/json" });
+  await storage.put(SITE_STATE_KEY, encodeState(JSON.stringify(mark)), { contentType: STATE_CONTENT_TYPE });
   await clearJournal(storage);
 }
 

@@ -1,8 +1,9 @@
 import type { Storage } from "../storage/types.js";
 import { mapLimit } from "./map-limit.js";
 import { STATE_PREFIX } from "../layout.js";
+import { decodeState, encodeState, STATE_CONTENT_TYPE } from "./state-codec.js";
 
-/** One state object to write (`body`) or remove (`body` null). */
+/** One state object to write (`body`, its JSON) or remove (`body` null). */
 export interface StateWrite {
   key: string;
   body: string | null;
@@ -26,13 +27,13 @@ export const JOURNAL_KEY = `${STATE_PREFIX}journal.json`;
 export async function readJournal(storage: Storage): Promise<Journal | null> {
   const bytes = await storage.get(JOURNAL_KEY);
   if (!bytes) return null;
-  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as Journal | StateWrite[];
+  const parsed = JSON.parse(decodeState(bytes)) as Journal | StateWrite[];
   // Journals from before output files were listed were written after the feeds: nothing to check.
   return Array.isArray(parsed) ? { writes: parsed, files: [] } : parsed;
 }
 
 export async function writeJournal(storage: Storage, journal: Journal): Promise<void> {
-  await storage.put(JOURNAL_KEY, JSON.stringify(journal), { contentType: "application/json" });
+  await storage.put(JOURNAL_KEY, encodeState(JSON.stringify(journal)), { contentType: STATE_CONTENT_TYPE });
 }
 
 export async function clearJournal(storage: Storage): Promise<void> {
@@ -42,6 +43,6 @@ export async function clearJournal(storage: Storage): Promise<void> {
 /** Writes and removes the journal's state objects; safe to repeat. */
 export async function applyStateWrites(storage: Storage, writes: StateWrite[]): Promise<void> {
   await mapLimit(writes, 8, (w) =>
-    w.body === null ? storage.delete(w.key) : storage.put(w.key, w.body, { contentType: "application/json" }),
+    w.body === null ? storage.delete(w.key) : storage.put(w.key, encodeState(w.body), { contentType: STATE_CONTENT_TYPE }),
   );
 }

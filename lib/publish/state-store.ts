@@ -4,10 +4,11 @@ import type { FeedDefinition } from "../feeds/model.js";
 import type { Storage } from "../storage/types.js";
 import type { FeedState } from "./feed-state.js";
 import { STATE_PREFIX } from "../layout.js";
+import { decodeState } from "./state-codec.js";
 
 /**
  * Index state kept beside the feeds so that an upload costs the same however large the site is.
- * All of it lives under `state/` in the bucket, as JSON:
+ * All of it lives under `state/` in the bucket, as gzipped JSON (state-codec.ts):
  *
  * - `state/<feed dir>/state.json`: FeedState of one feed (items shown, reserve, total, file hashes).
  * - `state/posts/<xx>.json`: PostRecords of the posts whose key hashes to shard `xx` (256 shards),
@@ -77,7 +78,7 @@ export function shardKey(shard: string): string {
 
 async function readJson<T>(storage: Storage, key: string): Promise<T | null> {
   const bytes = await storage.get(key);
-  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as T) : null;
+  return bytes ? (JSON.parse(decodeState(bytes)) as T) : null;
 }
 
 export const loadSiteState = (s: Storage) => readJson<SiteState>(s, SITE_STATE_KEY);

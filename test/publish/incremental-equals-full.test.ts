@@ -5,6 +5,8 @@ import { publishChanges } from "../../lib/publish/publish-changes.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
 import { prefixStorage } from "../../lib/storage/prefix.js";
 import type { Storage } from "../../lib/storage/types.js";
+import { SITE_FEED } from "../../lib/feeds/choose.js";
+import { loadFeedState } from "../../lib/publish/state-store.js";
 
 // A small limit and reserve make refills, reserve exhaustion and rescans happen within a few steps.
 const CONFIG = `title: 测试站
@@ -124,7 +126,7 @@ describe("incremental publishing", () => {
           const result = await publish([{ key: o.key, removed: o.kind === "delete" }]);
           coverage[result.rebuilt ? "rebuilt" : "incremental"]++;
         }
-        const site = JSON.parse(new TextDecoder().decode((await bucket.get("state/feeds/state.json"))!)) as { total: number };
+        const site = (await loadFeedState(bucket, SITE_FEED))!;
         coverage.maxTotal = Math.max(coverage.maxTotal, site.total);
         expect(await snapshot(bucket)).toEqual(await fullBuildOf(bucket, now));
         for (const key of await bucket.list("feeds/")) expect(bucket.inspect(key)?.cacheControl, key).toBe(cacheControl);
