@@ -25,6 +25,7 @@ import { startS3Server, type S3Server } from "../support/s3-server.js";
 import { fromS3rver, scheduledEvent } from "../support/sqs-events.js";
 import { NOW, post } from "./site.js";
 import { mulberry32 } from "../../scripts/support/prng.js";
+import { SMALL_SITE_CONFIG } from "../support/small-site.js";
 
 const SEED = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : 20220610;
 /** Share of proxied requests that fail; four in a row (a call giving up) stays rare. */
@@ -35,16 +36,7 @@ const MAX_RECEIVE_COUNT = 5;
 const TIMEOUTS = { connectionMs: 500, socketIdleMs: 400 };
 
 // A small limit, so deletions refill feeds from their reserve and, past it, rescan content/.
-const CONFIG_YML = `title: 故障测试站
-url: https://news.example.com
-timezone: Asia/Shanghai
-lang: zh-CN
-feeds:
-  limit: 3
-  categories:
-    bank: 银行新闻
-    stock: 证券新闻
-`;
+const CONFIG_YML = SMALL_SITE_CONFIG.replace("title: 测试站", "title: 故障测试站") + "    stock: 证券新闻\n";
 const CATEGORIES = ["bank", "stock", "auto", "fund"];
 const TAGS = ["银行", "股市", "IPO", "理财"];
 

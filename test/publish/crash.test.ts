@@ -21,19 +21,11 @@ import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memor
 import { prefixStorage } from "../../lib/storage/prefix.js";
 import type { Storage } from "../../lib/storage/types.js";
 import type { CrashRun, KillPosition } from "../support/crash-child.js";
+import { SMALL_SITE_CONFIG } from "../support/small-site.js";
 
 const NOW = new Date("2022-06-10T12:00:00+08:00");
 
-// A limit of 3 makes every edit shift feeds: items pushed to the reserve, refills, emptied feeds.
-const CONFIG = `title: 测试站
-url: https://news.example.com
-timezone: Asia/Shanghai
-lang: zh-CN
-feeds:
-  limit: 3
-  categories:
-    bank: 银行新闻
-`;
+const CONFIG = SMALL_SITE_CONFIG;
 
 function post(title: string, day: number, categories: string[], tags: string[]): string {
   const date = `2022-05-${String(day).padStart(2, "0")} 08:00:00 +0800`;

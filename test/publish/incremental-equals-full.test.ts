@@ -7,17 +7,9 @@ import { prefixStorage } from "../../lib/storage/prefix.js";
 import type { Storage } from "../../lib/storage/types.js";
 import { SITE_FEED } from "../../lib/feeds/choose.js";
 import { loadFeedState } from "../../lib/publish/state-store.js";
+import { SMALL_SITE_CONFIG } from "../support/small-site.js";
 
-// A small limit and reserve make refills, reserve exhaustion and rescans happen within a few steps.
-const CONFIG = `title: 测试站
-url: https://news.example.com
-timezone: Asia/Shanghai
-lang: zh-CN
-feeds:
-  limit: 3
-  categories:
-    bank: 银行新闻
-`;
+const CONFIG = SMALL_SITE_CONFIG;
 // Configuration changes the site goes through: the first three change only how items are
 // rendered (re-rendered from the state), the last the feed length (a full rebuild).
 const CONFIGS = [
