@@ -158,11 +158,8 @@ async function rerenderAll(run: Run, hash: string, cacheControl: string): Promis
   const items = new Map<string, StoredItem>();
   let complete = true;
   await mapLimit(keys, 16, async (key) => {
-    const post = await loadPost(run.content, key, run.config).catch((error: unknown) => {
-      if (error instanceof PostError) return null;
-      throw error;
-    });
-    if (post && isLive(post, run.now)) items.set(key, toStoredItem(key, renderItem(post, run.config)));
+    const item = await liveItem(run, key);
+    if (item) items.set(key, item);
     else complete = false;
   });
   if (!complete) return false;
@@ -270,19 +267,25 @@ async function refillFeeds(run: Run): Promise<boolean> {
     const feed = run.state.feed(dir);
     const plan = refillPlan(feed, run.config.feeds.limit);
     if (plan.rescan) return false;
-    const promoted = await mapLimit(plan.promote, 8, async (ref) => {
-      // A post in line that is gone, now rejected or no longer live means the state is out of date.
-      const post = await loadPost(run.content, ref.key, run.config).catch((error: unknown) => {
-        if (error instanceof PostError) return null;
-        throw error;
-      });
-      return post && isLive(post, run.now) ? toStoredItem(post.key, renderItem(post, run.config)) : undefined;
-    });
+    // A post in line that is gone, now rejected or no longer live means the state is out of date.
+    const promoted = await mapLimit(plan.promote, 8, (ref) => liveItem(run, ref.key));
     if (promoted.some((p) => p === undefined)) return false;
     feed.items.push(...(promoted as StoredItem[]));
     feed.reserve.splice(0, promoted.length);
   }
   return true;
+}
+
+/**
+ * The rendered item of a post the state says is live, or undefined when it is gone, now rejected
+ * or not live any more: the state is then behind content/.
+ */
+async function liveItem(run: Run, key: string): Promise<StoredItem | undefined> {
+  const post = await loadPost(run.content, key, run.config).catch((error: unknown) => {
+    if (error instanceof PostError) return null;
+    throw error;
+  });
+  return post && isLive(post, run.now) ? toStoredItem(post.key, renderItem(post, run.config)) : undefined;
 }
 
 interface FeedsPlan {
