@@ -44,6 +44,15 @@ export function parseDate(value: string, timeZone: string): Date {
   return inRange(fromZonedTime(wall, timeZone), value);
 }
 
+/**
+ * True when the date names no offset, so its instant depends on the site's zone: such a date is
+ * kept as written in the index, to be read again when the zone changes.
+ */
+export function isWallClock(value: string): boolean {
+  const m = DATE_FORM.exec(value.trim());
+  return m !== null && m[8] === undefined && m[9] === undefined;
+}
+
 // Outside these instants a wall clock in some zone (±18 hours) falls in year 0 or 10000, which RFC 822
 // and RFC 3339 cannot write and for which the zone offset comes out as nonsense ("+219144:00").
 const FIRST_INSTANT = new Date(0).setUTCFullYear(1, 0, 2);

@@ -1,7 +1,7 @@
 import type { Person, SiteConfig } from "../config.js";
 import { DateFormatError, InputError, PostError } from "../errors.js";
 import { checkLimit } from "../limits.js";
-import { parseDate } from "./dates.js";
+import { isWallClock, parseDate } from "./dates.js";
 import { normalisePostText, parseFrontMatter } from "./front-matter.js";
 import { feedNameOf, parseNameList } from "./names.js";
 import { isAbsoluteUrl, postUrl } from "./permalink.js";
@@ -90,10 +90,13 @@ export function postOf(key: string, text: string, config: SiteConfig, part: "who
   const fileName = key.slice(key.lastIndexOf("/") + 1);
   const stem = fileName.slice(0, fileName.lastIndexOf("."));
   const datePrefix = /^(\d{4}-\d{2}-\d{2})-/.exec(stem);
+  const written = text_("date");
+  const fromName = written === undefined && datePrefix ? parseFileDate(datePrefix[1]!, config.timezone) : undefined;
   const date =
     date_("date") ??
-    (datePrefix ? parseFileDate(datePrefix[1]!, config.timezone) : undefined) ??
+    fromName ??
     fail('date is missing: add "date:" to the front matter or start the file name with YYYY-MM-DD-');
+  const wall = written !== undefined ? (isWallClock(written) ? written : undefined) : datePrefix![1]!;
   const updated = date_("last_modified_at") ?? date_("updated");
   const categories = names_("category", "categories", "category");
   const tags = names_("tag", "tags", "tag");
@@ -113,6 +116,7 @@ export function postOf(key: string, text: string, config: SiteConfig, part: "who
     url: postUrl({ slug, categories, date, ...(permalink ? { permalink } : {}) }, config),
     title,
     date,
+    ...(wall !== undefined ? { wall } : {}),
     categories,
     tags,
     draft: published === false,

@@ -8,6 +8,11 @@ export interface Post {
   url: string;
   title: string;
   date: Date;
+  /**
+   * The date as written, when it names no offset (a wall-clock time or a file name's day): its
+   * instant is read in the site's zone, and read again if the zone changes.
+   */
+  wall?: string;
   /** When the post was last changed, if the front matter says so. */
   updated?: Date;
   categories: string[];
@@ -22,10 +27,10 @@ export interface Post {
 }
 
 /** What choosing feeds needs of a post; all a full build keeps of the posts it does not show. */
-export type PostSummary = Pick<Post, "key" | "date" | "categories" | "tags" | "draft">;
+export type PostSummary = Pick<Post, "key" | "date" | "wall" | "categories" | "tags" | "draft">;
 
-export function summarise({ key, date, categories, tags, draft }: Post): PostSummary {
-  return { key, date, categories, tags, draft };
+export function summarise({ key, date, wall, categories, tags, draft }: Post): PostSummary {
+  return { key, date, ...(wall !== undefined ? { wall } : {}), categories, tags, draft };
 }
 
 /** Published and due: not a draft, and its date has come. */

@@ -5,7 +5,7 @@ import type { OutputFile } from "../feeds/render-feed.js";
 import { isLive, type PostSummary } from "../posts/post.js";
 import { toStoredItem, type FeedState } from "./feed-state.js";
 import type { StateWrite } from "./journal.js";
-import { configHash, membershipHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostShard, type SiteState } from "./state-store.js";
+import { configHash, membershipHash, limitsHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostRecord, type PostShard, type SiteState } from "./state-store.js";
 import { sha256 } from "./write-files.js";
 
 export interface FullBuild {
@@ -44,6 +44,7 @@ export function fullState(build: FullBuild): StateWrite[] {
     version: STATE_VERSION,
     config: configHash(build.config),
     membership: membershipHash(build.config),
+    limits: limitsHash(build.config),
     cacheControl: build.cacheControl,
     feeds: build.feeds.map((f) => f.feed.dir),
     scheduled: {},
@@ -53,13 +54,19 @@ export function fullState(build: FullBuild): StateWrite[] {
     if (post.draft) continue;
     if (!isLive(post, build.now)) {
       site.scheduled[post.key] = post.date.getTime();
+      if (post.wall !== undefined) (site.scheduledWall ??= {})[post.key] = post.wall;
       continue;
     }
     const shard = shardOf(post.key);
     if (!shards.has(shard)) shards.set(shard, {});
-    shards.get(shard)![post.key] = { feeds: feedsOf(post).map((f) => f.dir), date: post.date.getTime() };
+    shards.get(shard)![post.key] = postRecord(post);
   }
   for (const [shard, records] of shards) writes.push({ key: shardKey(shard), body: JSON.stringify(records) });
   writes.push({ key: SITE_STATE_KEY, body: JSON.stringify(site) });
   return writes;
+}
+
+/** What the index keeps of a live post. */
+export function postRecord(post: PostSummary): PostRecord {
+  return { feeds: feedsOf(post).map((f) => f.dir), date: post.date.getTime(), ...(post.wall !== undefined ? { wall: post.wall } : {}) };
 }

@@ -1,5 +1,5 @@
 import type { SiteConfig } from "../config.js";
-import { PostBugError, PostError, StorageError } from "../errors.js";
+import { DateFormatError, PostBugError, PostError, StorageError } from "../errors.js";
 import { feedOfDir, feedsOf, SITE_FEED } from "../feeds/choose.js";
 import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
 import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
@@ -8,12 +8,14 @@ import { isLive } from "../posts/post.js";
 import { prefixStorage } from "../storage/prefix.js";
 import type { Storage } from "../storage/types.js";
 import { buildAll } from "./build-all.js";
-import { fromStoredItem, join, leave, refillPlan, toStoredItem, type FeedState, type StoredItem } from "./feed-state.js";
+import { compareRefs, fromStoredItem, join, leave, refillPlan, toStoredItem, type FeedState, type Ref, type StoredItem } from "./feed-state.js";
 import { applyStateWrites, clearJournal, readJournal, writeJournal } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
-import { configHash, loadSiteState, membershipHash, shardOf, STATE_VERSION } from "./state-store.js";
+import { configHash, limitsHash, loadSiteState, membershipHash, shardOf, STATE_VERSION } from "./state-store.js";
+import { postRecord } from "./full-state.js";
+import { parseDate } from "../posts/dates.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
 import { CONTENT_PREFIX } from "../layout.js";
@@ -47,6 +49,8 @@ export interface PublishResult {
   rebuilt: boolean;
   /** A configuration change was followed by rendering every feed again from its state. */
   rerendered?: boolean;
+  /** ...and, the zone or feed length being new, by choosing every feed again from the post records. */
+  reindexed?: boolean;
 }
 
 export interface PublishOptions {
@@ -92,12 +96,14 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const site = journal ? await loadSiteState(bucket) : loadedSite;
   // A changed _config.yml changes every feed, and a new Cache-Control must reach every feed object.
   // When the change leaves every feed's posts as they are (a title, a URL, a display title), the
-  // feeds are rendered again from the posts they show; otherwise (zone, length, limits) only a full
-  // build can follow. A full build also settles any journal.
+  // feeds are rendered again from the posts they show; a new zone or feed length chooses every
+  // feed again from the post records; only new input limits (which posts are rejected) need a full
+  // build from content/. A full build also settles any journal.
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
   const hash = configHash(config);
-  const rerender = site !== null && (site.config !== hash || site.cacheControl !== cacheControl);
-  if (!site || site.version !== STATE_VERSION || (rerender && site.membership !== membershipHash(config))) {
+  const changed = site !== null && (site.config !== hash || site.cacheControl !== cacheControl);
+  const reorder = changed && site.membership !== membershipHash(config);
+  if (!site || site.version !== STATE_VERSION || (reorder && site.limits !== limitsHash(config))) {
     return rebuild(options, changes);
   }
 
@@ -109,18 +115,23 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     await state.load([], verifyDirs);
     for (const dir of verifyDirs) state.touchFeed(dir);
     const run: Run = { content, config, now, state, reserveSize: options.reserveSize ?? 2 * config.feeds.limit, force: site.cacheControl !== cacheControl, rerendered: false };
-    if (rerender && !(await rerenderAll(run, hash, cacheControl))) return null;
+    if (changed && !(await (reorder ? reindexAll(run) : rerenderAll(run)))) return null;
+    if (changed) {
+      // `limits` stays as the last full build wrote it: only a full build knows every record carries its date as written.
+      Object.assign(run.state.site, { config: hash, membership: membershipHash(config), cacheControl });
+      run.rerendered = true;
+    }
     return run;
   };
 
-  const due = Object.entries(site.scheduled)
+  let run = await start();
+  if (!run) return rebuild(options, changes);
+  // After a new zone the scheduled dates are the state's, read again, not the ones first loaded.
+  const due = Object.entries(run.state.site.scheduled)
     .filter(([key, date]) => date <= now.getTime() && !changes.some((c) => c.key === key))
     .map(([key]) => ({ key, removed: false }))
     .sort((a, b) => (a.key < b.key ? -1 : 1));
   const all = [...changes, ...due];
-
-  let run = await start();
-  if (!run) return rebuild(options, changes);
   let applied = await applyChanges(run, all);
   if (applied.failure instanceof PostBugError) {
     // A bug may strike half-way through a change (rendering is lazy), so what it did to the state
@@ -142,7 +153,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const outcomes = await plan.execute(cacheControl);
   await applyStateWrites(bucket, writes);
   if (journaled || journal) await clearJournal(bucket);
-  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes: outcomes, invalid: plan.invalid, rebuilt: false, rerendered: run.rerendered };
+  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes: outcomes, invalid: plan.invalid, rebuilt: false, rerendered: run.rerendered, reindexed: run.rerendered && reorder };
 }
 
 /**
@@ -151,7 +162,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
  * site. False when a shown post is gone or no longer live (its event is still on its way): then
  * only a full build knows the feeds.
  */
-async function rerenderAll(run: Run, hash: string, cacheControl: string): Promise<boolean> {
+async function rerenderAll(run: Run): Promise<boolean> {
   const { state } = run;
   await state.load([], state.site.feeds);
   const keys = [...new Set(state.site.feeds.flatMap((dir) => state.feed(dir).items.map((i) => i.key)))];
@@ -168,9 +179,75 @@ async function rerenderAll(run: Run, hash: string, cacheControl: string): Promis
     feed.items = feed.items.map((i) => items.get(i.key)!);
     state.touchFeed(dir);
   }
-  state.site.config = hash;
-  state.site.cacheControl = cacheControl;
-  run.rerendered = true;
+  return true;
+}
+
+/**
+ * After a new zone or feed length, chooses every feed again from the post records: each date
+ * written without an offset is read again in the new zone (a post may become scheduled, or come
+ * due), and the shown posts are rendered again, each read once. At most 256 shard reads and the
+ * shown posts, not the whole site. False when a shown post is not live as recorded, or a date cannot
+ * be read in the new zone: then only a full build knows the feeds.
+ */
+async function reindexAll(run: Run): Promise<boolean> {
+  const { state, config, now } = run;
+  const { site } = state;
+  const shardIds = await state.listShards();
+  await state.load(shardIds, site.feeds);
+  const dated = (date: number, wall: string | undefined): number | null => {
+    if (wall === undefined) return date;
+    try {
+      return parseDate(wall, config.timezone).getTime();
+    } catch (error) {
+      if (error instanceof DateFormatError) return null;
+      throw error;
+    }
+  };
+  const byDir = new Map<string, Ref[]>(site.feeds.map((dir) => [dir, []]));
+  for (const id of shardIds) {
+    const shard = state.shard(id);
+    state.touchShard(id); // written only if it changed
+    for (const [key, record] of Object.entries(shard)) {
+      const date = dated(record.date, record.wall);
+      if (date === null) return false;
+      if (date > now.getTime()) {
+        delete shard[key];
+        site.scheduled[key] = date;
+        if (record.wall !== undefined) (site.scheduledWall ??= {})[key] = record.wall;
+        continue;
+      }
+      record.date = date;
+      for (const dir of record.feeds) {
+        if (!byDir.has(dir)) byDir.set(dir, []);
+        byDir.get(dir)!.push({ key, date });
+      }
+    }
+  }
+  for (const [key, wall] of Object.entries(site.scheduledWall ?? {})) {
+    const date = dated(site.scheduled[key]!, wall);
+    if (date === null) return false;
+    site.scheduled[key] = date; // come due: published below with the changes
+  }
+
+  const { limit } = config.feeds;
+  await state.load([], [...byDir.keys()]);
+  for (const refs of byDir.values()) refs.sort(compareRefs);
+  const shown = [...new Set([...byDir.values()].flatMap((refs) => refs.slice(0, limit).map((r) => r.key)))];
+  const items = new Map<string, StoredItem>();
+  let complete = true;
+  await mapLimit(shown, 16, async (key) => {
+    const item = await liveItem(run, key);
+    if (item) items.set(key, item);
+    else complete = false;
+  });
+  if (!complete) return false;
+  for (const [dir, refs] of byDir) {
+    const feed = state.feed(dir);
+    feed.items = refs.slice(0, limit).map((r) => items.get(r.key)!);
+    feed.reserve = refs.slice(limit, limit + run.reserveSize);
+    feed.total = refs.length;
+    state.touchFeed(dir);
+  }
   return true;
 }
 
@@ -246,12 +323,18 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
     state.touchFeed(dir);
   }
   if (before.length > 0 || live) state.touchShard(shardId);
-  if (live) shard[change.key] = { feeds: after, date: post!.date.getTime() };
+  if (live) shard[change.key] = postRecord(post!);
   else delete shard[change.key];
 
-  const { scheduled } = state.site;
-  if (post !== undefined && !post.draft && !live) scheduled[change.key] = post.date.getTime();
-  else delete scheduled[change.key];
+  const { site } = state;
+  if (post !== undefined && !post.draft && !live) {
+    site.scheduled[change.key] = post.date.getTime();
+    if (post.wall !== undefined) (site.scheduledWall ??= {})[change.key] = post.wall;
+    else if (site.scheduledWall) delete site.scheduledWall[change.key];
+  } else {
+    delete site.scheduled[change.key];
+    if (site.scheduledWall) delete site.scheduledWall[change.key];
+  }
 
   if (rejection) return { outcome: "rejected", reason: rejection };
   if (!post) return { outcome: "removed" };

@@ -11,8 +11,9 @@ import { decodeState } from "./state-codec.js";
  * All of it lives under `state/` in the bucket, as gzipped JSON (state-codec.ts):
  *
  * - `state/<feed dir>/state.json`: FeedState of one feed (items shown, reserve, total, file hashes).
- * - `state/posts/<xx>.json`: PostRecords of the posts whose key hashes to shard `xx` (256 shards),
- *   saying which feeds each post is in, so a deleted post can be taken out of them.
+ * - `state/posts/<xx>.json`: PostRecords of the live posts whose key hashes to shard `xx` (256
+ *   shards), saying which feeds each post is in and when it is dated, so a deleted post can be taken
+ *   out of them and a new zone or feed length applied without reading content/.
  * - `state/site.json`: SiteState: the feeds that exist, posts waiting for their date, OPML hash.
  *
  * A full rebuild writes all of it anew; the incremental path reads and writes only the pieces an
@@ -24,6 +25,8 @@ export interface PostRecord {
   /** Feed folders the post is a live member of. */
   feeds: string[];
   date: number;
+  /** Post.wall: the date as written when its instant depends on the zone. */
+  wall?: string;
 }
 
 export interface SiteState {
@@ -35,12 +38,20 @@ export interface SiteState {
    * rendered, and the feeds are rendered again from their state instead of rebuilt from content/.
    */
   membership?: string;
+  /**
+   * limitsHash of it: while this matches, the same posts are accepted, so a new zone or feed
+   * length is applied by choosing every feed again from the post records, not by reading content/.
+   * Absent from states whose records do not carry the dates as written.
+   */
+  limits?: string;
   /** Cache-Control the feed objects were written with. */
   cacheControl: string;
   /** Every feed folder that exists, sorted. */
   feeds: string[];
   /** Posts not yet due, by key: their publication instant in ms. */
   scheduled: Record<string, number>;
+  /** Post.wall of the scheduled posts that have one. */
+  scheduledWall?: Record<string, string>;
   /** Hash of the OPML file as last written. */
   opml?: string;
 }
@@ -62,6 +73,11 @@ export function membershipHash(config: SiteConfig): string {
   return createHash("sha256").update(JSON.stringify({ timezone, limit: feeds.limit, limits: feeds.limits })).digest("hex");
 }
 
+/** The settings that decide which posts are rejected (see membershipHash). */
+export function limitsHash(config: SiteConfig): string {
+  return createHash("sha256").update(JSON.stringify(config.feeds.limits)).digest("hex");
+}
+
 export const SITE_STATE_KEY = `${STATE_PREFIX}site.json`;
 
 export function feedStateKey(dir: string): string {
@@ -72,8 +88,13 @@ export function shardOf(postKey: string): string {
   return createHash("sha256").update(postKey).digest("hex").slice(0, 2);
 }
 
+/** Every shard id, "00" to "ff". */
+export const SHARD_IDS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+export const SHARDS_PREFIX = `${STATE_PREFIX}posts/`;
+
 export function shardKey(shard: string): string {
-  return `${STATE_PREFIX}posts/${shard}.json`;
+  return `${SHARDS_PREFIX}${shard}.json`;
 }
 
 async function readJson<T>(storage: Storage, key: string): Promise<T | null> {

@@ -7,6 +7,8 @@ import {
   loadFeedState,
   loadShard,
   shardKey,
+  SHARD_IDS,
+  SHARDS_PREFIX,
   SITE_STATE_KEY,
   type PostShard,
   type SiteState,
@@ -18,6 +20,8 @@ import {
  */
 export interface WorkingState {
   site: SiteState;
+  /** The ids of the post-record shards that exist: one listing, so a small site does not ask for all 256. */
+  listShards(): Promise<string[]>;
   /** Loads, once each, the post-record shards and feed states not loaded yet. */
   load(shardIds: string[], dirs: string[]): Promise<void>;
   shard(id: string): PostShard;
@@ -46,6 +50,10 @@ export function createWorkingState(bucket: Storage, site: SiteState): WorkingSta
 
   return {
     site,
+    async listShards() {
+      const keys = new Set(await bucket.list(SHARDS_PREFIX));
+      return SHARD_IDS.filter((id) => keys.has(shardKey(id)));
+    },
     async load(shardIds, dirs) {
       const newShards = [...new Set(shardIds)].filter((id) => !shards.has(id));
       const newDirs = [...new Set(dirs)].filter((dir) => !feeds.has(dir));

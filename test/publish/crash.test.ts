@@ -71,11 +71,11 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    // A new title changes every feed, so the run is a full rebuild with state, which also removes
-    // the emptied auto feed and the state of the deleted post.
-    name: "a full rebuild (configuration change, with a move and a delete)",
+    // New input limits may change which posts are accepted, so the run is a full rebuild with
+    // state, which also removes the emptied auto feed and the state of the deleted post.
+    name: "a full rebuild (new input limits, with a move and a delete)",
     batch: {
-      "_config.yml": CONFIG.replace("测试站", "测试站 新版"),
+      "_config.yml": CONFIG.replace("feeds:\n", "feeds:\n  limits:\n    names_per_post: 10\n"),
       "2022-05-06-f.md": post("F 改为银行", 6, ["bank"], ["银行"]),
       "2022-05-03-c.md": null,
     },
@@ -84,6 +84,21 @@ const SCENARIOS: Scenario[] = [
       "2022-05-03-c.md": SITE["2022-05-03-c.md"]!,
       "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
       "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]),
+    },
+  },
+  {
+    // A new zone and feed length: every feed is chosen again from the post records and rendered
+    // again, g's wall-clock date read in the new zone; the auto feed empties and goes.
+    name: "every feed chosen again (new zone and feed length, with a move and a create)",
+    batch: {
+      "_config.yml": CONFIG.replace("Asia/Shanghai", "Europe/London").replace("limit: 3", "limit: 2"),
+      "2022-05-06-f.md": post("F 改为银行", 6, ["bank"], ["银行"]),
+      "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]).replace(" +0800", ""),
+    },
+    later: {
+      "_config.yml": CONFIG,
+      "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
+      "2022-05-07-g.md": null,
     },
   },
 ];

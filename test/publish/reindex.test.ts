@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { buildAll } from "../../lib/publish/build-all.js";
+import { publishChanges } from "../../lib/publish/publish-changes.js";
+import { encodeState } from "../../lib/publish/state-codec.js";
+import { loadSiteState, SITE_STATE_KEY } from "../../lib/publish/state-store.js";
+import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
+import { prefixStorage } from "../../lib/storage/prefix.js";
+import type { Storage } from "../../lib/storage/types.js";
+import { SMALL_SITE_CONFIG } from "../support/small-site.js";
+
+// 40 posts, two a day at 07:00 and 20:00 as written without an offset, so their instants move
+// with the zone; feeds show 3, so a handful of posts are shown and the rest only counted.
+const DAYS = 20;
+const NOW = new Date("2022-05-20T12:30:00Z"); // 20:30 in Shanghai, 13:30 in London
+const POSTS = Array.from({ length: DAYS * 2 }, (_, i) => {
+  const day = String(1 + Math.floor(i / 2)).padStart(2, "0");
+  const time = i % 2 === 0 ? "07:00:00" : "20:00:00";
+  const category = ["bank", "stock", "auto"][i % 3]!;
+  // Half name their date only in the file name (midnight, wall clock); the rest write it out.
+  const key = i % 4 === 0 ? `2022-05-${day}-p${i}.md` : `p${i}.md`;
+  const date = i % 4 === 0 ? "" : `date: 2022-05-${day} ${time}\n`;
+  return { key, text: `---\ntitle: 第 ${i} 篇\n${date}categories: [${category}]\n---\n<p>正文 ${i}</p>\n` };
+});
+
+async function site(): Promise<MemoryStorage> {
+  const bucket = createMemoryStorage();
+  await bucket.put("content/_config.yml", SMALL_SITE_CONFIG);
+  for (const p of POSTS) await bucket.put(`content/${p.key}`, p.text);
+  await publishChanges({ bucket, now: NOW }, []);
+  return bucket;
+}
+
+/** The storage, counting GETs of posts under content/ and PUTs. */
+function counting(bucket: Storage) {
+  const postGets: string[] = [];
+  const puts: string[] = [];
+  const storage: Storage = {
+    ...bucket,
+    get: (key, o) => {
+      if (key.startsWith("content/") && !key.endsWith("_config.yml")) postGets.push(key);
+      return bucket.get(key, o);
+    },
+    put: (key, body, o) => {
+      puts.push(key);
+      return bucket.put(key, body, o);
+    },
+  };
+  return { storage, postGets, puts };
+}
+
+async function feedsOf(storage: Storage): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const key of await storage.list("feeds/")) out[key] = new TextDecoder().decode((await storage.get(key))!);
+  return out;
+}
+
+async function fullBuildOf(bucket: Storage, now: Date): Promise<Record<string, string>> {
+  const fresh = createMemoryStorage();
+  for (const key of await bucket.list("content/")) await fresh.put(key, (await bucket.get(key))!);
+  await buildAll({ content: prefixStorage(fresh, "content/"), output: fresh, now });
+  return feedsOf(fresh);
+}
+
+describe("a new zone or feed length", () => {
+  it("chooses every feed again from the index, reading only the posts the feeds now show", async () => {
+    const bucket = await site();
+    await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("Asia/Shanghai", "Europe/London").replace("limit: 3", "limit: 4"));
+    const run = counting(bucket);
+    const result = await publishChanges({ bucket: run.storage, now: NOW }, []);
+
+    expect(result).toMatchObject({ rebuilt: false, reindexed: true });
+    expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, NOW));
+    // The site feed and three categories show at most 4 each: never the 40 posts of a rescan.
+    expect(run.postGets.length).toBeGreaterThan(0);
+    expect(run.postGets.length).toBeLessThanOrEqual(16);
+    // London is 7 hours behind: today's 20:00 post is not due there yet, and waits as scheduled.
+    const state = (await loadSiteState(bucket))!;
+    expect(Object.keys(state.scheduled)).toEqual(["p39.md"]);
+    expect(await feedsOf(bucket)).not.toHaveProperty("feeds/rss.xml", expect.stringContaining("第 39 篇"));
+
+    // It comes due at 20:00 London time, and the tick then publishes it as a full build would.
+    const later = new Date("2022-05-20T19:00:00Z");
+    await publishChanges({ bucket, now: later }, []);
+    expect((await feedsOf(bucket))["feeds/rss.xml"]).toContain("第 39 篇");
+    expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, later));
+  });
+
+  it("brings back, when the zone changes back, what the first zone showed, and a repeat writes nothing", async () => {
+    const bucket = await site();
+    const before = await feedsOf(bucket);
+    await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("Asia/Shanghai", "America/Los_Angeles"));
+    await publishChanges({ bucket, now: NOW }, []);
+    expect(await feedsOf(bucket)).not.toEqual(before);
+    await bucket.put("content/_config.yml", SMALL_SITE_CONFIG);
+    expect(await publishChanges({ bucket, now: NOW }, [])).toMatchObject({ rebuilt: false, reindexed: true });
+    expect(await feedsOf(bucket)).toEqual(before);
+
+    const again = counting(bucket);
+    await publishChanges({ bucket: again.storage, now: NOW }, []);
+    expect(again.puts).toEqual([]);
+  });
+
+  it("rebuilds from content/ when the input limits change, or the index predates dates as written", async () => {
+    const bucket = await site();
+    await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("feeds:\n", "feeds:\n  limits:\n    names_per_post: 5\n"));
+    expect(await publishChanges({ bucket, now: NOW }, [])).toMatchObject({ rebuilt: true });
+
+    // A state written before records carried their dates as written has no `limits`: its records
+    // cannot be trusted to move with the zone, so the first zone change reads every post once.
+    const old = (await loadSiteState(bucket))!;
+    delete old.limits;
+    await bucket.put(SITE_STATE_KEY, encodeState(JSON.stringify(old)));
+    await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("Asia/Shanghai", "Europe/London"));
+    expect(await publishChanges({ bucket, now: NOW }, [])).toMatchObject({ rebuilt: true });
+    expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, NOW));
+  });
+});
