@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: full builds, the upload path on s3rver, a burst of batches and the Lambda bundle,
+ * `npm run bench`: full builds, the upload path on s3rver, a burst of batches, the Lambda bundle and
+ * recovery from configuration changes on a model of the function,
  * printed as one table beside the targets and saved to bench/results.json. Figures only: a slow
  * machine misses targets but the run still exits 0; only a crash fails it.
  *
@@ -7,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { cpus, platform, release, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
@@ -17,11 +18,13 @@ import { REPO_ROOT, runChild } from "./child-io.js";
 import { DEFAULT_SEED, ensureCorpus, GENERATOR_VERSION, NOW } from "./corpus.js";
 import { evaluate, formatReport, requestTablesEqual } from "./report.js";
 import type { UploadFigures, UploadOptions } from "./upload-child.js";
+import type { ConfigFigures, ConfigOptions } from "./config-child.js";
 
 const { values } = parseArgs({
   options: {
     sizes: { type: "string", default: "1000,10000,100000" },
     "upload-sizes": { type: "string", default: "1000,100000" },
+    "config-sizes": { type: "string", default: "10000" },
     uploads: { type: "string", default: "9" },
     burst: { type: "string", default: "1000" },
     seed: { type: "string", default: String(DEFAULT_SEED) },
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     "skip-upload": { type: "boolean", default: false },
     "skip-burst": { type: "boolean", default: false },
     "skip-bundle": { type: "boolean", default: false },
+    "skip-config": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results.json" },
   },
@@ -52,6 +56,7 @@ function count(option: string, text: string): number {
 const seed = count("seed", values.seed);
 const buildSizes = values["skip-build"] ? [] : sizesOf("sizes", values.sizes);
 const uploadSizes = values["skip-upload"] ? [] : sizesOf("upload-sizes", values["upload-sizes"]);
+const configSizes = values["skip-config"] ? [] : sizesOf("config-sizes", values["config-sizes"]);
 const populate = values.populate;
 if (populate !== "auto" && populate !== "full" && populate !== "state") throw new Error(`[bench] --populate must be auto, full or state, got "${populate}"`);
 const profileDir = values.profile ? join(REPO_ROOT, "bench/out/profiles") : undefined;
@@ -77,7 +82,7 @@ const uncommitted = git("status", "--porcelain", "--", "lib", "functions", "scri
 const commit = `${git("rev-parse", "HEAD")}${uncommitted && uncommitted !== "unknown" ? " + uncommitted changes" : ""}`;
 
 const corpora = new Map<number, string>();
-for (const n of [...new Set([...buildSizes, ...uploadSizes])].sort((a, b) => a - b)) {
+for (const n of [...new Set([...buildSizes, ...uploadSizes, ...configSizes])].sort((a, b) => a - b)) {
   progress(`[bench] corpus of ${n} posts…`);
   const corpus = await ensureCorpus(n, seed, progress);
   progress(`[bench]   ${corpus.reused ? "reused" : `generated in ${corpus.manifest.ms} ms`}: ${corpus.content} (${Math.round(corpus.manifest.bytes / 2 ** 20)} MB)`);
@@ -133,6 +138,12 @@ if (uploadSizes.length > 0) {
   upload = await runChild<UploadFigures>("./upload-child.ts", [JSON.stringify(options)], { nodeFlags: ["--openssl-legacy-provider", "--no-warnings"] });
 }
 
+const configChanges: ConfigFigures[] = [];
+for (const n of configSizes) {
+  progress(`[bench] configuration changes at ${n} posts on the function model…`);
+  configChanges.push(await runChild<ConfigFigures>("./config-child.ts", [JSON.stringify({ n, content: corpora.get(n)! } satisfies ConfigOptions)]));
+}
+
 const results = {
   timestamp: new Date().toISOString(),
   commit,
@@ -141,8 +152,9 @@ const results = {
   builds,
   ...(upload ? { upload: { ...upload, requestTablesEqual: requestTablesEqual(upload.sites) } } : {}),
   ...(bundle ? { bundle } : {}),
+  ...(configChanges.length > 0 ? { configChanges } : {}),
 };
 const targets = evaluate(results);
 console.log(formatReport(results, targets));
-await writeFile(join(REPO_ROOT, values.out), `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
+await writeFile(resolve(REPO_ROOT, values.out), `${JSON.stringify({ ...results, targets }, null, 2)}\n`);
 progress(`[bench] figures written to ${values.out}${profileDir ? `; CPU profiles in ${profileDir} (summarise with tsx bench/profile-summary.ts <file>)` : ""}`);
