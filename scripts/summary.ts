@@ -1,4 +1,10 @@
+import { publicUrl } from "../lib/feeds/feed-document.js";
 import type { BuildReport } from "../lib/publish/build-all.js";
+
+/** "1 feed", "2 feeds". */
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
+}
 
 /** The few lines a person reads after a build: what was published, what was written, what was refused. */
 export function formatSummary(report: BuildReport, out: string, ms: number): string {
@@ -6,15 +12,18 @@ export function formatSummary(report: BuildReport, out: string, ms: number): str
   const tags = report.feeds.filter((f) => f.feed.kind === "tag");
   const written = report.writes.filter((w) => w.outcome === "written").length;
   const unchanged = report.writes.filter((w) => w.outcome === "unchanged").length;
+  const read = report.posts.length + report.rejected.length;
+  const rejected = report.rejected.length > 0 ? `, ${report.rejected.length} of them rejected` : "";
   const lines = [
-    `Built ${report.feeds.length} feeds from ${report.posts.length + report.rejected.length} posts in ${Math.round(ms)} ms`,
-    `  posts:      ${report.live} published, ${report.scheduled} scheduled for later, ${report.drafts} drafts, ${report.rejected.length} rejected`,
+    `Built ${count(report.feeds.length, "feed")} from ${count(read, "post")}${rejected} in ${Math.round(ms)} ms`,
+    `  site:       ${report.config.url}, dates in ${report.config.timezone}, feeds served from ${publicUrl("feeds/", report.config)}`,
+    `  posts:      ${report.live} published, ${report.scheduled} scheduled for later, ${count(report.drafts, "draft")}, ${report.rejected.length} rejected`,
     `  categories: ${categories.map((c) => `${c.feed.name} (${c.total})`).join(", ") || "none"}`,
     `  tags:       ${tags.length}`,
     `  files:      ${written} written, ${unchanged} unchanged, ${report.invalid.length} not written (invalid), ${report.deleted.length} removed, under ${out}/feeds/`,
   ];
   if (report.rejected.length > 0) {
-    lines.push(`Rejected posts (${report.rejected.length}):`);
+    lines.push(`Rejected ${count(report.rejected.length, "post")}; fix ${report.rejected.length === 1 ? "it" : "them"} and build again, every other post was published:`);
     for (const error of report.rejected) lines.push(`  ${error.key}: ${error.reason}`);
   }
   if (report.invalid.length > 0) {

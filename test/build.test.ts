@@ -157,6 +157,8 @@ describe("scripts/build.ts", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/13 published/);
     expect(result.stdout).toMatch(/0 rejected/);
+    // The zone every date is in, and where the feeds' links point.
+    expect(result.stdout).toMatch(/dates in Asia\/Shanghai, feeds served from https:\/\/\S+\/feeds\//);
     expect([...(await readTree(out)).keys()]).toEqual(contentFeedFiles());
   }, CLI_TIMEOUT);
 
@@ -172,6 +174,7 @@ describe("scripts/build.ts", () => {
     const printed = result.stdout + result.stderr;
     expect(printed).toMatch(/2022-05-23-untitled\.md: title is missing/);
     expect(printed).toMatch(/2022-05-24-code\.md: .*"js"/);
+    expect(printed).toMatch(/^Built \d+ feeds? from \d+ posts, 2 of them rejected in/m);
     expect(printed.match(/2022-05-23-untitled\.md/g)).toHaveLength(1);
     expect(printed.match(/2022-05-24-code\.md/g)).toHaveLength(1);
     // The good posts are still published.
