@@ -5,7 +5,7 @@ import type { OutputFile } from "../feeds/render-feed.js";
 import { isLive, type PostSummary } from "../posts/post.js";
 import { toStoredItem, type FeedState } from "./feed-state.js";
 import type { StateWrite } from "./journal.js";
-import { configHash, membershipHash, limitsHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostRecord, type PostShard, type SiteState } from "./state-store.js";
+import { configHash, membershipHash, limitsHash, renderHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostRecord, type PostShard, type SiteState } from "./state-store.js";
 import { sha256 } from "./write-files.js";
 
 export interface FullBuild {
@@ -45,6 +45,7 @@ export function fullState(build: FullBuild): StateWrite[] {
     config: configHash(build.config),
     membership: membershipHash(build.config),
     limits: limitsHash(build.config),
+    render: renderHash(build.config),
     cacheControl: build.cacheControl,
     feeds: build.feeds.map((f) => f.feed.dir),
     scheduled: {},

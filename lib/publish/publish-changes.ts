@@ -13,7 +13,7 @@ import { applyStateWrites, clearJournal, readJournal, writeJournal } from "./jou
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
-import { configHash, limitsHash, loadSiteState, membershipHash, shardOf, STATE_VERSION } from "./state-store.js";
+import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, shardOf, STATE_VERSION } from "./state-store.js";
 import { postRecord } from "./full-state.js";
 import { parseDate } from "../posts/dates.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
@@ -114,11 +114,18 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     const state = createWorkingState(bucket, structuredClone(site));
     await state.load([], verifyDirs);
     for (const dir of verifyDirs) state.touchFeed(dir);
-    const run: Run = { content, config, now, state, reserveSize: options.reserveSize ?? 2 * config.feeds.limit, force: site.cacheControl !== cacheControl, rerendered: false };
+    const run: Run = {
+      content, config, now, state,
+      reserveSize: options.reserveSize ?? 2 * config.feeds.limit,
+      force: site.cacheControl !== cacheControl,
+      rerendered: false,
+      // Only a Cache-Control, feed length or input limit change keeps the stored items as rendering would make them.
+      itemsCurrent: site.render === renderHash(config),
+    };
     if (changed && !(await (reorder ? reindexAll(run) : rerenderAll(run)))) return null;
     if (changed) {
       // `limits` stays as the last full build wrote it: only a full build knows every record carries its date as written.
-      Object.assign(run.state.site, { config: hash, membership: membershipHash(config), cacheControl });
+      Object.assign(run.state.site, { config: hash, membership: membershipHash(config), render: renderHash(config), cacheControl });
       run.rerendered = true;
     }
     return run;
@@ -165,21 +172,32 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
 async function rerenderAll(run: Run): Promise<boolean> {
   const { state } = run;
   await state.load([], state.site.feeds);
-  const keys = [...new Set(state.site.feeds.flatMap((dir) => state.feed(dir).items.map((i) => i.key)))];
-  const items = new Map<string, StoredItem>();
-  let complete = true;
-  await mapLimit(keys, 16, async (key) => {
-    const item = await liveItem(run, key);
-    if (item) items.set(key, item);
-    else complete = false;
-  });
-  if (!complete) return false;
+  const items = await renderShown(run, state.site.feeds.flatMap((dir) => state.feed(dir).items.map((i) => i.key)));
+  if (!items) return false;
   for (const dir of state.site.feeds) {
     const feed = state.feed(dir);
     feed.items = feed.items.map((i) => items.get(i.key)!);
     state.touchFeed(dir);
   }
   return true;
+}
+
+/**
+ * The items of the posts the feeds show, each rendered once; the stored ones are reused while
+ * they are current. Undefined when a post to render is not live as the state says (see liveItem).
+ */
+async function renderShown(run: Run, keys: string[]): Promise<Map<string, StoredItem> | undefined> {
+  const items = new Map<string, StoredItem>();
+  if (run.itemsCurrent) {
+    for (const dir of run.state.site.feeds) for (const item of run.state.feed(dir).items) items.set(item.key, item);
+  }
+  let complete = true;
+  await mapLimit([...new Set(keys)].filter((key) => !items.has(key)), 16, async (key) => {
+    const item = await liveItem(run, key);
+    if (item) items.set(key, item);
+    else complete = false;
+  });
+  return complete ? items : undefined;
 }
 
 /**
@@ -232,15 +250,8 @@ async function reindexAll(run: Run): Promise<boolean> {
   const { limit } = config.feeds;
   await state.load([], [...byDir.keys()]);
   for (const refs of byDir.values()) refs.sort(compareRefs);
-  const shown = [...new Set([...byDir.values()].flatMap((refs) => refs.slice(0, limit).map((r) => r.key)))];
-  const items = new Map<string, StoredItem>();
-  let complete = true;
-  await mapLimit(shown, 16, async (key) => {
-    const item = await liveItem(run, key);
-    if (item) items.set(key, item);
-    else complete = false;
-  });
-  if (!complete) return false;
+  const items = await renderShown(run, [...byDir.values()].flatMap((refs) => refs.slice(0, limit).map((r) => r.key)));
+  if (!items) return false;
   for (const [dir, refs] of byDir) {
     const feed = state.feed(dir);
     feed.items = refs.slice(0, limit).map((r) => items.get(r.key)!);
@@ -284,6 +295,8 @@ interface Run {
   reserveSize: number;
   /** Write every rendered file even when its bytes are unchanged: a new Cache-Control must reach it. */
   force: boolean;
+  /** The items stored in the feed states are rendered with this configuration. */
+  itemsCurrent: boolean;
   rerendered: boolean;
 }
 

@@ -44,6 +44,11 @@ export interface SiteState {
    * Absent from states whose records do not carry the dates as written.
    */
   limits?: string;
+  /**
+   * renderHash of it: while this matches, the items stored in the feed states are what rendering
+   * the posts again would give, so they are reused. Absent from older states (items rendered again).
+   */
+  render?: string;
   /** Cache-Control the feed objects were written with. */
   cacheControl: string;
   /** Every feed folder that exists, sorted. */
@@ -71,6 +76,15 @@ export function configHash(config: SiteConfig): string {
 export function membershipHash(config: SiteConfig): string {
   const { timezone, feeds } = config;
   return createHash("sha256").update(JSON.stringify({ timezone, limit: feeds.limit, limits: feeds.limits })).digest("hex");
+}
+
+/**
+ * Every setting that can change a rendered item: all of them except the feed length and the
+ * input limits, which decide which posts are shown, not how.
+ */
+export function renderHash(config: SiteConfig): string {
+  const { limit: _limit, limits: _limits, ...feeds } = config.feeds;
+  return createHash("sha256").update(JSON.stringify({ ...config, feeds })).digest("hex");
 }
 
 /** The settings that decide which posts are rejected (see membershipHash). */

@@ -85,6 +85,23 @@ describe("a new zone or feed length", () => {
     expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, later));
   });
 
+  it("reuses the stored items when only the feed length or Cache-Control changes", async () => {
+    const bucket = await site();
+    const longer = counting(bucket);
+    await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("limit: 3", "limit: 5"));
+    expect(await publishChanges({ bucket: longer.storage, now: NOW }, [])).toMatchObject({ reindexed: true });
+    expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, NOW));
+    // Two more items in each of the four feeds: only those posts are read, never one shown before.
+    expect(longer.postGets.length).toBeGreaterThan(0);
+    expect(longer.postGets.length).toBeLessThanOrEqual(8);
+
+    const cache = counting(bucket);
+    const result = await publishChanges({ bucket: cache.storage, now: NOW, cacheControl: "public, max-age=60" }, []);
+    expect(result).toMatchObject({ rerendered: true, rebuilt: false });
+    expect(cache.postGets).toEqual([]);
+    for (const key of await bucket.list("feeds/")) expect(bucket.inspect(key)?.cacheControl, key).toBe("public, max-age=60");
+  });
+
   it("brings back, when the zone changes back, what the first zone showed, and a repeat writes nothing", async () => {
     const bucket = await site();
     const before = await feedsOf(bucket);
