@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, platform, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
+import { parseCli } from "../scripts/support/cli.js";
 import { build } from "esbuild";
 import type { BuildFigures } from "./build-child.js";
 import { measureBundle, type BundleFigures } from "./bundle.js";
@@ -20,8 +20,16 @@ import { evaluate, formatReport, requestTablesEqual } from "./report.js";
 import type { UploadFigures, UploadOptions } from "./upload-child.js";
 import type { ConfigFigures, ConfigOptions } from "./config-child.js";
 
-const { values } = parseArgs({
-  options: {
+const values = parseCli(
+  `usage: npm run bench -- [options]
+
+Builds, the upload path, a burst, the Lambda bundle and configuration changes on a model of the
+function, printed as a table and written to --out (default bench/results.json). Options:
+  --sizes, --upload-sizes, --config-sizes  comma-separated post counts
+  --uploads, --burst, --seed, --latency     whole numbers
+  --populate auto|full|state
+  --skip-build, --skip-upload, --skip-burst, --skip-bundle, --skip-config, --profile`,
+  {
     sizes: { type: "string", default: "1000,10000,100000" },
     "upload-sizes": { type: "string", default: "1000,100000" },
     "config-sizes": { type: "string", default: "10000" },
@@ -38,7 +46,7 @@ const { values } = parseArgs({
     profile: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results.json" },
   },
-});
+);
 
 function sizesOf(option: string, text: string): number[] {
   const sizes = text.split(",").filter(Boolean).map(Number);

@@ -1,16 +1,24 @@
 // Local build: `npm start` builds content/ into public/; `npm run build -- --content <dir> --out <dir>`.
-import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
 import { ConfigError } from "../lib/errors.js";
 import { buildAll } from "../lib/publish/build-all.js";
 import { createFsStorage } from "../lib/storage/fs.js";
 import { formatSummary } from "./summary.js";
+import { parseCli, usageError } from "./support/cli.js";
 
-const { values } = parseArgs({
-  options: {
+const values = parseCli(
+  `usage: npm run build -- [--content <dir>] [--out <dir>]
+
+Builds every feed from the posts in --content (default content/) into <out>/feeds/ (default public/).
+Exits 1 when a post was rejected or a file did not parse back (every other post is still
+published), 2 when the configuration is invalid.`,
+  {
     content: { type: "string", default: "content" },
     out: { type: "string", default: "public" },
   },
-});
+);
+
+if (!existsSync(values.content)) usageError(`No content folder at ${values.content}: give the folder that holds _config.yml and the posts with --content <dir>`);
 
 try {
   const started = performance.now();

@@ -4,15 +4,17 @@
  * resource types and properties, missing required properties, GetAtt to attributes
  * that do not exist, Ref/Sub/DependsOn to nothing, and dependency cycles.
  *
- *   npm run check:infra            package, then check .serverless/cloudformation-template-update-stack.json
- *   tsx scripts/check-template.ts [template.json]
+ *   npm run check:infra [-- --stage prod]   package that stage, then check its template
+ *   tsx scripts/check-template.ts --template <template.json>
  *
  * The checks live in scripts/check-template/; this file is their entry point and the command line.
  */
+import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { checkTemplate, loadSpecSource } from "./check-template/index.js";
 import { isObject } from "./check-template/json.js";
+import { parseCli, usageError } from "./support/cli.js";
 
 export {
   checkTemplate,
@@ -43,8 +45,19 @@ async function main(file = DEFAULT_TEMPLATE): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
+const USAGE = `usage: npm run check:infra -- [--stage <name>] [--template <file>]
+
+Packages the service for --stage (default dev) with osls, offline, and checks the CloudFormation
+template against AWS's resource specification. With --template, checks that file without packaging.`;
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv[2]).then(
+  const values = parseCli(USAGE, { stage: { type: "string", default: "dev" }, template: { type: "string" } });
+  if (!values.template) {
+    // The template of the stage asked for: packaging is part of this command, not a step before it.
+    const packaged = spawnSync("npm", ["run", "package", "--", "--stage", values.stage], { stdio: "inherit" });
+    if (packaged.status !== 0) usageError(`[check-template] packaging stage ${values.stage} failed (exit ${packaged.status ?? packaged.signal})`);
+  }
+  main(values.template).then(
     (code) => {
       process.exitCode = code;
     },

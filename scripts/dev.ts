@@ -8,7 +8,7 @@ import { mkdtemp, readFile, readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCli, usageError } from "./support/cli.js";
 import { handleEvent } from "../functions/handle-event.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
 import { logJson } from "../functions/log.js";
@@ -16,9 +16,15 @@ import { DEFAULT_CACHE_CONTROL } from "../lib/publish/write-files.js";
 import { retryingStorage } from "../lib/storage/retry.js";
 import { createS3Storage } from "../lib/storage/s3.js";
 
-const { values } = parseArgs({
-  options: { content: { type: "string", default: "content" }, port: { type: "string", default: "4569" }, once: { type: "boolean", default: false } },
-});
+const values = parseCli(
+  `usage: npm run dev -- [--content <dir>] [--port <n>] [--once]
+
+Runs the function locally against a local S3 server on --port (default 4569): uploads --content
+(default content/), delivers each change as S3, EventBridge and SQS would, and keeps watching the
+folder. --once publishes what is there and stops.`,
+  { content: { type: "string", default: "content" }, port: { type: "string", default: "4569" }, once: { type: "boolean", default: false } },
+);
+if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) usageError(`--port must be a port number, got "${values.port}"`);
 const BUCKET = "feedpub-dev";
 
 interface S3rverRecord { eventName: string; s3: { bucket: { name: string }; object: { key: string } } }
