@@ -1,12 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildAll } from "../../lib/publish/build-all.js";
 import { publishChanges } from "../../lib/publish/publish-changes.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
-import { prefixStorage } from "../../lib/storage/prefix.js";
 import type { Storage } from "../../lib/storage/types.js";
 import { SITE_FEED } from "../../lib/feeds/choose.js";
 import { loadFeedState } from "../../lib/publish/state-store.js";
+import { feedFiles, fullBuildFeeds } from "../support/full-build.js";
 import { SMALL_SITE_CONFIG } from "../support/small-site.js";
 
 const CONFIG = SMALL_SITE_CONFIG;
@@ -83,19 +82,6 @@ function postText(o: Extract<Op, { kind: "put" }>): string {
   ].join("\n");
 }
 
-async function snapshot(storage: Storage): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const key of await storage.list("feeds/")) out[key] = new TextDecoder().decode((await storage.get(key))!);
-  return out;
-}
-
-async function fullBuildOf(bucket: Storage, now: Date): Promise<Record<string, string>> {
-  const fresh = createMemoryStorage();
-  for (const key of await bucket.list("content/")) await fresh.put(key, (await bucket.get(key))!);
-  await buildAll({ content: prefixStorage(fresh, "content/"), output: fresh, now });
-  return snapshot(fresh);
-}
-
 describe("incremental publishing", () => {
   it("gives, after any sequence of creates, edits, moves and deletes, the bytes a full rebuild gives", async () => {
     const coverage = { incremental: 0, rebuilt: 0, rerendered: 0, reindexed: 0, maxTotal: 0 };
@@ -134,7 +120,7 @@ describe("incremental publishing", () => {
         }
         const site = (await loadFeedState(bucket, SITE_FEED))!;
         coverage.maxTotal = Math.max(coverage.maxTotal, site.total);
-        expect(await snapshot(bucket)).toEqual(await fullBuildOf(bucket, now));
+        expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, now));
         for (const key of await bucket.list("feeds/")) expect(bucket.inspect(key)?.cacheControl, key).toBe(cacheControl);
       }),
       { numRuns: 200, seed: SEED },

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { buildAll } from "../../lib/publish/build-all.js";
 import { publishChanges } from "../../lib/publish/publish-changes.js";
 import { encodeState } from "../../lib/publish/state-codec.js";
 import { loadSiteState, SITE_STATE_KEY } from "../../lib/publish/state-store.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
-import { prefixStorage } from "../../lib/storage/prefix.js";
 import type { Storage } from "../../lib/storage/types.js";
+import { feedFiles, fullBuildFeeds } from "../support/full-build.js";
 import { SMALL_SITE_CONFIG } from "../support/small-site.js";
 
 // 40 posts, two a day at 07:00 and 20:00 as written without an offset, so their instants move
@@ -48,19 +47,6 @@ function counting(bucket: Storage) {
   return { storage, postGets, puts };
 }
 
-async function feedsOf(storage: Storage): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const key of await storage.list("feeds/")) out[key] = new TextDecoder().decode((await storage.get(key))!);
-  return out;
-}
-
-async function fullBuildOf(bucket: Storage, now: Date): Promise<Record<string, string>> {
-  const fresh = createMemoryStorage();
-  for (const key of await bucket.list("content/")) await fresh.put(key, (await bucket.get(key))!);
-  await buildAll({ content: prefixStorage(fresh, "content/"), output: fresh, now });
-  return feedsOf(fresh);
-}
-
 describe("a new zone or feed length", () => {
   it("chooses every feed again from the index, reading only the posts the feeds now show", async () => {
     const bucket = await site();
@@ -69,20 +55,20 @@ describe("a new zone or feed length", () => {
     const result = await publishChanges({ bucket: run.storage, now: NOW }, []);
 
     expect(result).toMatchObject({ rebuilt: false, reindexed: true });
-    expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, NOW));
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
     // The site feed and three categories show at most 4 each: never the 40 posts of a rescan.
     expect(run.postGets.length).toBeGreaterThan(0);
     expect(run.postGets.length).toBeLessThanOrEqual(16);
     // London is 7 hours behind: today's 20:00 post is not due there yet, and waits as scheduled.
     const state = (await loadSiteState(bucket))!;
     expect(Object.keys(state.scheduled)).toEqual(["p39.md"]);
-    expect(await feedsOf(bucket)).not.toHaveProperty("feeds/rss.xml", expect.stringContaining("第 39 篇"));
+    expect(await feedFiles(bucket)).not.toHaveProperty("feeds/rss.xml", expect.stringContaining("第 39 篇"));
 
     // It comes due at 20:00 London time, and the tick then publishes it as a full build would.
     const later = new Date("2022-05-20T19:00:00Z");
     await publishChanges({ bucket, now: later }, []);
-    expect((await feedsOf(bucket))["feeds/rss.xml"]).toContain("第 39 篇");
-    expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, later));
+    expect((await feedFiles(bucket))["feeds/rss.xml"]).toContain("第 39 篇");
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, later));
   });
 
   it("reuses the stored items when only the feed length or Cache-Control changes", async () => {
@@ -90,7 +76,7 @@ describe("a new zone or feed length", () => {
     const longer = counting(bucket);
     await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("limit: 3", "limit: 5"));
     expect(await publishChanges({ bucket: longer.storage, now: NOW }, [])).toMatchObject({ reindexed: true });
-    expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, NOW));
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
     // Two more items in each of the four feeds: only those posts are read, never one shown before.
     expect(longer.postGets.length).toBeGreaterThan(0);
     expect(longer.postGets.length).toBeLessThanOrEqual(8);
@@ -104,13 +90,13 @@ describe("a new zone or feed length", () => {
 
   it("brings back, when the zone changes back, what the first zone showed, and a repeat writes nothing", async () => {
     const bucket = await site();
-    const before = await feedsOf(bucket);
+    const before = await feedFiles(bucket);
     await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("Asia/Shanghai", "America/Los_Angeles"));
     await publishChanges({ bucket, now: NOW }, []);
-    expect(await feedsOf(bucket)).not.toEqual(before);
+    expect(await feedFiles(bucket)).not.toEqual(before);
     await bucket.put("content/_config.yml", SMALL_SITE_CONFIG);
     expect(await publishChanges({ bucket, now: NOW }, [])).toMatchObject({ rebuilt: false, reindexed: true });
-    expect(await feedsOf(bucket)).toEqual(before);
+    expect(await feedFiles(bucket)).toEqual(before);
 
     const again = counting(bucket);
     await publishChanges({ bucket: again.storage, now: NOW }, []);
@@ -129,6 +115,6 @@ describe("a new zone or feed length", () => {
     await bucket.put(SITE_STATE_KEY, encodeState(JSON.stringify(old)));
     await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("Asia/Shanghai", "Europe/London"));
     expect(await publishChanges({ bucket, now: NOW }, [])).toMatchObject({ rebuilt: true });
-    expect(await feedsOf(bucket)).toEqual(await fullBuildOf(bucket, NOW));
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
   });
 });
