@@ -38,8 +38,7 @@ export async function measureBundle(runs = 5): Promise<BundleFigures> {
   const processMs: number[] = [];
   for (let i = 0; i <= runs; i++) {
     const spawned = performance.now();
-    // --no-warnings: on Node 20 the AWS SDK warns that it will soon need Node 22 (Lambda runs 22).
-    const child = spawnSync(process.execPath, ["--no-warnings", "--input-type=module", "-e", IMPORT_SCRIPT(pathToFileURL(outfile).href)], {
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", IMPORT_SCRIPT(pathToFileURL(outfile).href)], {
       cwd: REPO_ROOT,
       env: { ...process.env, BUCKET: "bench", AWS_REGION: "us-east-1" },
       encoding: "utf8",

@@ -114,7 +114,7 @@ if (buildSizes.length > 0) {
     bundle: true,
     packages: "external",
     platform: "node",
-    target: "node20",
+    target: "node22",
     format: "esm",
     sourcemap: true,
     logLevel: "warning",

@@ -274,7 +274,7 @@ beforeAll(async () => {
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: "node22",
     outfile: childScript,
     logLevel: "warning",
     // The CommonJS dependencies inside the ESM bundle still require Node's built-ins.
