@@ -55,7 +55,7 @@ export function fullState(build: FullBuild): StateWrite[] {
     if (post.draft) continue;
     if (!isLive(post, build.now)) {
       site.scheduled[post.key] = post.date.getTime();
-      if (post.wall !== undefined) (site.scheduledWall ??= {})[post.key] = post.wall;
+      (site.scheduledWall ??= {})[post.key] = post.wall ?? null;
       continue;
     }
     const shard = shardOf(post.key);
@@ -69,5 +69,5 @@ export function fullState(build: FullBuild): StateWrite[] {
 
 /** What the index keeps of a live post. */
 export function postRecord(post: PostSummary): PostRecord {
-  return { feeds: feedsOf(post).map((f) => f.dir), date: post.date.getTime(), ...(post.wall !== undefined ? { wall: post.wall } : {}) };
+  return { feeds: feedsOf(post).map((f) => f.dir), date: post.date.getTime(), wall: post.wall ?? null };
 }

@@ -212,8 +212,10 @@ async function reindexAll(run: Run): Promise<boolean> {
   const { site } = state;
   const shardIds = await state.listShards();
   await state.load(shardIds, site.feeds);
-  const dated = (date: number, wall: string | undefined): number | null => {
-    if (wall === undefined) return date;
+  // null: the date cannot be placed in the new zone (unknown as written, or out of range there).
+  const dated = (date: number, wall: string | null | undefined): number | null => {
+    if (wall === undefined) return null;
+    if (wall === null) return date;
     try {
       return parseDate(wall, config.timezone).getTime();
     } catch (error) {
@@ -231,7 +233,7 @@ async function reindexAll(run: Run): Promise<boolean> {
       if (date > now.getTime()) {
         delete shard[key];
         site.scheduled[key] = date;
-        if (record.wall !== undefined) (site.scheduledWall ??= {})[key] = record.wall;
+        (site.scheduledWall ??= {})[key] = record.wall ?? null;
         continue;
       }
       record.date = date;
@@ -241,10 +243,10 @@ async function reindexAll(run: Run): Promise<boolean> {
       }
     }
   }
-  for (const [key, wall] of Object.entries(site.scheduledWall ?? {})) {
-    const date = dated(site.scheduled[key]!, wall);
-    if (date === null) return false;
-    site.scheduled[key] = date; // come due: published below with the changes
+  for (const [key, date] of Object.entries(site.scheduled)) {
+    const moved = dated(date, site.scheduledWall?.[key]);
+    if (moved === null) return false;
+    site.scheduled[key] = moved; // come due: published below with the changes
   }
 
   const { limit } = config.feeds;
@@ -342,8 +344,7 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
   const { site } = state;
   if (post !== undefined && !post.draft && !live) {
     site.scheduled[change.key] = post.date.getTime();
-    if (post.wall !== undefined) (site.scheduledWall ??= {})[change.key] = post.wall;
-    else if (site.scheduledWall) delete site.scheduledWall[change.key];
+    (site.scheduledWall ??= {})[change.key] = post.wall ?? null;
   } else {
     delete site.scheduled[change.key];
     if (site.scheduledWall) delete site.scheduledWall[change.key];

@@ -25,8 +25,12 @@ export interface PostRecord {
   /** Feed folders the post is a live member of. */
   feeds: string[];
   date: number;
-  /** Post.wall: the date as written when its instant depends on the zone. */
-  wall?: string;
+  /**
+   * Post.wall: the date as written when its instant depends on the zone, null when it names an
+   * offset. Absent only from records written by a version that did not keep it: such a record
+   * cannot follow a zone change, and the index is then rebuilt from content/.
+   */
+  wall?: string | null;
 }
 
 export interface SiteState {
@@ -55,8 +59,8 @@ export interface SiteState {
   feeds: string[];
   /** Posts not yet due, by key: their publication instant in ms. */
   scheduled: Record<string, number>;
-  /** Post.wall of the scheduled posts that have one. */
-  scheduledWall?: Record<string, string>;
+  /** Post.wall of every scheduled post, null when its date names an offset (as in PostRecord). */
+  scheduledWall?: Record<string, string | null>;
   /** Hash of the OPML file as last written. */
   opml?: string;
 }
