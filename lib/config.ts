@@ -1,3 +1,4 @@
+import { closest } from "./closest.js";
 import { ConfigError, InputError } from "./errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
 import { isKnownTimeZone } from "./posts/dates.js";
@@ -53,6 +54,39 @@ const PERMALINK_STYLES: Record<string, string> = {
   none: "/:categories/:title:output_ext",
 };
 
+/** Keys feedpub reads at the top of _config.yml. */
+const SITE_KEYS = ["title", "description", "url", "baseurl", "timezone", "lang", "author", "feeds", "permalink"];
+/** Keys under `feeds:`, feedpub's own section. */
+const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "summary_length", "url", "limits"];
+const AUTHOR_KEYS = ["name", "email", "url"];
+/**
+ * Jekyll's own settings and those its common plugins read: a site's _config.yml is Jekyll's too, so
+ * these are not typos of ours even when they look like one (`layout` is not a misspelt `lang`).
+ */
+const JEKYLL_KEYS = [
+  "source", "destination", "collections_dir", "plugins_dir", "layouts_dir", "data_dir", "includes_dir", "sass",
+  "collections", "safe", "include", "exclude", "keep_files", "encoding", "markdown_ext", "strict_front_matter",
+  "show_drafts", "limit_posts", "future", "unpublished", "whitelist", "plugins", "gems", "markdown", "highlighter",
+  "lsi", "excerpt_separator", "incremental", "detach", "port", "host", "show_dir_listing", "liquid", "kramdown",
+  "defaults", "theme", "remote_theme", "paginate", "paginate_path", "quiet", "verbose", "profile", "webrick",
+  "livereload", "email", "twitter", "github", "github_username", "twitter_username", "social", "logo", "locale",
+  "google_analytics", "disqus", "comments", "sitemap", "feed", "seo", "header_pages", "footer", "navigation",
+  "authors", "languages",
+];
+
+/**
+ * Problems for keys nobody reads. Under feedpub's own sections every unknown key is one; at the
+ * top, shared with Jekyll and its plugins, only a key that looks like a typo of one of ours is.
+ */
+function unknownKeys(obj: Record<string, unknown>, known: string[], path: string, strict: boolean, problems: string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (known.includes(key) || (!strict && JEKYLL_KEYS.includes(key))) continue;
+    const guess = closest(key, known);
+    if (guess) problems.push(`${path}${key} is not a setting; did you mean ${path}${guess}?`);
+    else if (strict) problems.push(`${path}${key} is not a setting; the settings here are ${known.join(", ")}`);
+  }
+}
+
 /** Parses and validates `_config.yml`, reporting every problem at once, each naming its key. */
 export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   let raw: unknown;
@@ -64,6 +98,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   if (!isRecord(raw)) throw new ConfigError(file, ["must be a YAML mapping of keys to values"]);
 
   const problems: string[] = [];
+  unknownKeys(raw, SITE_KEYS, "", false, problems);
   const str = (obj: Record<string, unknown>, key: string, path: string, required: boolean): string | undefined => {
     const v = typeof obj[key] === "string" ? (obj[key] as string).trim() : obj[key];
     if (v === undefined || v === null || v === "") {
@@ -96,9 +131,8 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   if (baseurl && !baseurl.startsWith("/")) problems.push(`baseurl must start with "/" (or be empty), got "${baseurl}"`);
   baseurl = baseurl.replace(/\/+$/, "");
   const timezone = str(raw, "timezone", "timezone", false) ?? "UTC";
-  if (!isKnownTimeZone(timezone)) {
-    problems.push(`timezone must be an IANA zone name such as "Asia/Shanghai", got "${timezone}"`);
-  }
+  const zoneProblem = timeZoneProblem(timezone);
+  if (zoneProblem) problems.push(zoneProblem);
   const lang = str(raw, "lang", "lang", false) ?? "en";
   if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/.test(lang)) {
     problems.push(`lang must be a language tag such as "zh-CN", got "${lang}"`);
@@ -108,6 +142,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   const rawAuthor = raw.author;
   if (typeof rawAuthor === "string" && rawAuthor.trim()) author = { name: rawAuthor.trim() };
   else if (isRecord(rawAuthor)) {
+    unknownKeys(rawAuthor, AUTHOR_KEYS, "author.", true, problems);
     const name = str(rawAuthor, "name", "author.name", true);
     const email = str(rawAuthor, "email", "author.email", false);
     const authorUrl = str(rawAuthor, "url", "author.url", false);
@@ -131,6 +166,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   if (!isRecord(rawFeeds)) {
     problems.push("feeds must be a mapping");
   } else {
+    unknownKeys(rawFeeds, FEEDS_KEYS, "feeds.", true, problems);
     feeds.limits = parseLimits(rawFeeds.limits, problems);
     feeds.limit = positiveInt(rawFeeds.limit, "feeds.limit", 50, problems);
     feeds.summaryLength = positiveInt(rawFeeds.summary_length, "feeds.summary_length", 200, problems);
@@ -152,6 +188,39 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   if (problems.length > 0) throw new ConfigError(file, problems);
   feeds.url ||= `${url}${baseurl}`;
   return { title, description, url, baseurl, timezone, lang, ...(author ? { author } : {}), feeds };
+}
+
+// What editors write for their zone, and the zones they mean: an abbreviation names no rules for
+// daylight saving, and several name more than one zone (CST is China's, and US Central's too).
+const ZONE_ABBREVIATIONS: Record<string, string> = {
+  CST: "Asia/Shanghai (China) or America/Chicago (US Central)",
+  HKT: "Asia/Hong_Kong",
+  JST: "Asia/Tokyo",
+  KST: "Asia/Seoul",
+  SGT: "Asia/Singapore",
+  IST: "Asia/Kolkata (India) or Europe/Dublin (Ireland)",
+  GMT: "UTC or Europe/London",
+  BST: "Europe/London",
+  CET: "Europe/Paris or Europe/Berlin",
+  EST: "America/New_York",
+  EDT: "America/New_York",
+  CDT: "America/Chicago",
+  MST: "America/Denver or America/Phoenix",
+  PST: "America/Los_Angeles",
+  PDT: "America/Los_Angeles",
+  AEST: "Australia/Sydney",
+};
+
+/**
+ * A zone must be an IANA Area/Location name (or UTC): Intl also accepts abbreviations and legacy
+ * names such as "CST" or "EST5EDT", which silently pick one of several zones an editor may mean.
+ */
+function timeZoneProblem(zone: string): string | undefined {
+  const areaLocation = /^(Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)\/[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)?$/;
+  if (zone === "UTC" || (areaLocation.test(zone) && isKnownTimeZone(zone))) return undefined;
+  const meant = ZONE_ABBREVIATIONS[zone.toUpperCase()];
+  if (meant) return `timezone must be an IANA zone name, not an abbreviation: for "${zone}" write ${meant}`;
+  return `timezone must be an IANA zone name such as "Asia/Shanghai" (or UTC), got "${zone}"`;
 }
 
 const EMAIL = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
@@ -180,7 +249,8 @@ function parseLimits(v: unknown, problems: string[]): Limits {
   for (const [key, value] of Object.entries(v)) {
     const field = byKey.get(key);
     if (!field) {
-      problems.push(`feeds.limits.${key} is not a known limit; the limits are ${[...byKey.keys()].join(", ")}`);
+      const guess = closest(key, byKey.keys());
+      problems.push(`feeds.limits.${key} is not a known limit; ${guess ? `did you mean feeds.limits.${guess}?` : `the limits are ${[...byKey.keys()].join(", ")}`}`);
       continue;
     }
     limits[field] = positiveInt(value, `feeds.limits.${key}`, DEFAULT_LIMITS[field], problems);

@@ -153,9 +153,18 @@ describe("parseConfig: timezone and lang", () => {
 
   it("refuses unknown zones, naming the key and the value", () => {
     expect(configError(`${MINIMAL}timezone: Mars/Base\n`).problems).toEqual([
-      'timezone must be an IANA zone name such as "Asia/Shanghai", got "Mars/Base"',
+      'timezone must be an IANA zone name such as "Asia/Shanghai" (or UTC), got "Mars/Base"',
     ]);
     expect(configError(`${MINIMAL}timezone: Beijing\n`).problems[0]).toMatch(/^timezone .*"Beijing"/);
+  });
+
+  it("refuses abbreviations, which Intl would read as one of several zones, saying which names to write", () => {
+    // "CST" is China Standard Time to this site's editors, and US Central (-0500) to Intl.
+    expect(configError(`${MINIMAL}timezone: CST\n`).problems).toEqual([
+      'timezone must be an IANA zone name, not an abbreviation: for "CST" write Asia/Shanghai (China) or America/Chicago (US Central)',
+    ]);
+    for (const zone of ["EST", "PST", "est", "EST5EDT", "Etc/GMT-8", "PRC"]) expect(configError(`${MINIMAL}timezone: ${zone}\n`).problems[0], zone).toMatch(/^timezone must be an IANA zone name/);
+    for (const zone of ["UTC", "Asia/Shanghai", "America/Argentina/Buenos_Aires", "Asia/Calcutta"]) expect(parseConfig(`${MINIMAL}timezone: ${zone}\n`).timezone).toBe(zone);
   });
 
   it("accepts language tags and refuses anything else", () => {
@@ -309,7 +318,10 @@ describe("parseConfig: feeds.limits", () => {
   it("refuses an unknown key, naming it and the known ones", () => {
     const e = configError(`${MINIMAL}feeds:\n  limits:\n    postBytes: 10\n    name_bytes: 10\n`);
     expect(e.problems).toEqual([
-      "feeds.limits.postBytes is not a known limit; the limits are post_bytes, front_matter_bytes, names_per_post, name_bytes, yaml_nodes, yaml_depth",
+      "feeds.limits.postBytes is not a known limit; did you mean feeds.limits.post_bytes?",
+    ]);
+    expect(configError(`${MINIMAL}feeds:\n  limits:\n    size: 10\n`).problems).toEqual([
+      "feeds.limits.size is not a known limit; the limits are post_bytes, front_matter_bytes, names_per_post, name_bytes, yaml_nodes, yaml_depth",
     ]);
   });
 
@@ -354,5 +366,26 @@ describe("feeds.url", () => {
 
   it("is refused when it is not an absolute URL, naming the key", () => {
     expect(() => parseConfig("title: t\nurl: https://a.example\nfeeds:\n  url: cdn.example\n")).toThrow(/feeds\.url/);
+  });
+});
+
+describe("parseConfig: keys nobody reads", () => {
+  it("refuses a misspelt setting at the top, suggesting the one meant, instead of building with defaults", () => {
+    // A misspelt timezone used to build with exit 0 and every date in +0000.
+    expect(configError(`${MINIMAL}timezon: Asia/Shanghai\n`).problems).toEqual(["timezon is not a setting; did you mean timezone?"]);
+    expect(configError(`${MINIMAL}Title: x\n`).problems).toEqual(["Title is not a setting; did you mean title?"]);
+  });
+
+  it("accepts Jekyll's own settings and a site's other keys, since _config.yml is Jekyll's too", () => {
+    const jekyll = `${MINIMAL}plugins: [jekyll-feed]\nexclude: [vendor]\nmarkdown: kramdown\nfeed: { path: atom.xml }\nauthors: { a: { name: A } }\ngoogle_site_verification: abc\nsocial_links: []\n`;
+    expect(parseConfig(jekyll).title).toBe(parseConfig(MINIMAL).title);
+  });
+
+  it("refuses any unknown key under feeds and author, naming it and what was meant or what exists", () => {
+    expect(configError(`${MINIMAL}feeds:\n  limt: 5\n`).problems).toEqual(["feeds.limt is not a setting; did you mean feeds.limit?"]);
+    expect(configError(`${MINIMAL}feeds:\n  colour: red\n`).problems).toEqual([
+      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, summary_length, url, limits",
+    ]);
+    expect(configError(`${MINIMAL}author:\n  nmae: A\n  name: A\n`).problems).toEqual(["author.nmae is not a setting; did you mean author.name?"]);
   });
 });
