@@ -4,14 +4,16 @@
 // serves the resulting feeds until Ctrl-C. Edit a file under content/ meanwhile and it is re-uploaded.
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { watch } from "node:fs";
-import { mkdtemp, readFile, readdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { parseCli, usageError } from "./support/cli.js";
 import { handleEvent } from "../functions/handle-event.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
-import { logJson } from "../functions/log.js";
+import { logJson, type Log } from "../functions/log.js";
 import { DEFAULT_CACHE_CONTROL } from "../lib/publish/write-files.js";
 import { retryingStorage } from "../lib/storage/retry.js";
 import { createS3Storage } from "../lib/storage/s3.js";
@@ -34,7 +36,30 @@ const S3rver = createRequire(import.meta.url)("s3rver") as new (o: object) => {
   on(name: "event", listener: (event: { Records: S3rverRecord[] }) => void): void;
 };
 
-const server = new S3rver({ address: "127.0.0.1", port: Number(values.port), directory: await mkdtemp(join(tmpdir(), "feedpub-dev-")), silent: true });
+if (!existsSync(values.content)) usageError(`No content folder at ${values.content}: give the folder that holds _config.yml and the posts with --content <dir>`);
+
+// s3rver reports a taken port as an unhandled 'error' event, so the port is tried first.
+const taken = await new Promise<boolean>((resolve) => {
+  const probe = createServer().once("error", () => resolve(true));
+  probe.listen(Number(values.port), "127.0.0.1", () => probe.close(() => resolve(false)));
+});
+if (taken) {
+  console.error(`Port ${values.port} is in use, perhaps by another npm run dev: stop it, or choose a port with --port <n>`);
+  process.exit(1);
+}
+
+const directory = await mkdtemp(join(tmpdir(), "feedpub-dev-"));
+const server = new S3rver({ address: "127.0.0.1", port: Number(values.port), directory, silent: true });
+let destroyClient: (() => void) | undefined;
+/** Stops the server and removes its folder: on --once, Ctrl-C, SIGTERM from npm, and a failed start. */
+async function shutDown(): Promise<void> {
+  destroyClient?.();
+  await server.close().catch(() => {});
+  await rm(directory, { recursive: true, force: true });
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => void shutDown().then(() => process.exit(0)));
+}
 const pending: unknown[] = [];
 // What S3 would hand EventBridge for each write; its keys are raw, unlike notification records.
 server.on("event", ({ Records }) => {
@@ -52,14 +77,24 @@ server.on("event", ({ Records }) => {
 const { port } = await server.run();
 const endpoint = `http://127.0.0.1:${port}`;
 const client = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+destroyClient = () => client.destroy();
 await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
 
+// The first publish of the whole folder is summed up in a few lines, not a JSON line per post;
+// after it, each edit is logged as the function logs it. Problems are always shown.
+let starting = true;
+const started = { published: 0, other: 0, files: 0 };
+const log: Log = (entry) => {
+  if (!starting || entry.level === "warn" || entry.level === "error") return logJson(entry);
+  if (entry.type === "post") started[entry.outcome === "published" ? "published" : "other"]++;
+  if (entry.type === "feed" && entry.outcome === "written") started.files++;
+};
 const deps = {
   bucket: retryingStorage(createS3Storage({ client, bucket: BUCKET })),
   bucketName: BUCKET,
   cacheControl: DEFAULT_CACHE_CONTROL,
   now: () => new Date(),
-  log: logJson,
+  log,
 };
 
 let sequence = 0;
@@ -100,6 +135,8 @@ const files = (await readdir(values.content, { recursive: true, withFileTypes: t
   .sort((a, b) => Number(!a.endsWith("_config.yml")) - Number(!b.endsWith("_config.yml")));
 for (const file of files) await upload(file);
 await deliver();
+starting = false;
+console.log(`Published ${started.published} of ${files.length - 1} files under ${values.content}/ (${started.other} scheduled, drafts, rejected or not posts); ${started.files} feed files written.`);
 
 const feeds = `${endpoint}/${BUCKET}/feeds`;
 console.log(`\nLocal S3 server at ${endpoint}, bucket ${BUCKET}. Feeds:\n  ${feeds}/rss.xml\n  ${feeds}/atom.xml\n  ${feeds}/feed.json\n  ${feeds}/index.opml`);
@@ -110,8 +147,7 @@ async function tick(): Promise<void> {
 }
 
 if (values.once) {
-  client.destroy();
-  await server.close();
+  await shutDown();
 } else {
   console.log(`Watching ${values.content}/ for changes; Ctrl-C to stop.`);
   // As the deployed 5-minute schedule does, at a pace that suits a person watching: scheduled posts come due.
