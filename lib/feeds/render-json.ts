@@ -4,6 +4,8 @@ import type { FeedDocument } from "./model.js";
 /**
  * JSON Feed 1.1. Written here rather than by the `feed` package, whose JSON output is version 1.0
  * (single `author`, UTC dates); the format is plain data, so an object literal says it exactly.
+ * The 1.0 `author` is written beside 1.1's `authors`, as the 1.1 spec allows for compatibility:
+ * readers built on 1.0 parsers (gofeed 1.1.3, for one) show no author otherwise.
  */
 export function renderJsonFeed(doc: FeedDocument): string {
   const tz = doc.timeZone;
@@ -16,6 +18,7 @@ export function renderJsonFeed(doc: FeedDocument): string {
     ...(doc.description ? { description: doc.description } : {}),
     language: doc.language,
     authors: [authorOf(doc.author)],
+    author: authorOf(doc.author),
     items: doc.items.map((item) => ({
       id: item.id,
       url: item.url,
@@ -24,7 +27,7 @@ export function renderJsonFeed(doc: FeedDocument): string {
       summary: item.summary,
       date_published: formatRfc3339(item.published, tz),
       ...(item.updated.getTime() !== item.published.getTime() ? { date_modified: formatRfc3339(item.updated, tz) } : {}),
-      ...(item.author ? { authors: [authorOf(item.author)] } : {}),
+      ...(item.author ? { authors: [authorOf(item.author)], author: authorOf(item.author) } : {}),
       ...(item.categories.length ? { tags: item.categories.map((c) => c.label) } : {}),
     })),
   };

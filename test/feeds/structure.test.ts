@@ -26,6 +26,7 @@ interface JsonFeed {
   feed_url: string;
   language: string;
   authors: { name: string; url?: string }[];
+  author?: { name: string; url?: string };
   items: {
     id: string;
     url: string;
@@ -35,6 +36,7 @@ interface JsonFeed {
     date_published: string;
     tags?: string[];
     authors?: { name: string }[];
+    author?: { name: string };
   }[];
 }
 
@@ -121,6 +123,9 @@ describe("RSS items", () => {
     const item = elements(rssOf("feeds", dir), "item")[0]!;
     expect(children(item, "author").map((a) => textOfElement(a))).toEqual(["li@example.com (李四)"]);
     expect(jsonOf("feeds", dir).items[0]!.authors).toEqual([{ name: "李四" }]);
+    // And 1.0's author, which 1.0 readers (gofeed 1.1.3) show where they ignore authors.
+    expect(jsonOf("feeds", dir).items[0]!.author).toEqual({ name: "李四" });
+    expect(jsonOf("feeds", dir).author).toEqual(jsonOf("feeds", dir).authors[0]);
     const atomAuthor = children(elements(atomOf("feeds", dir), "entry")[0]!, "author")[0]!;
     expect([childText(atomAuthor, "name"), childText(atomAuthor, "email")]).toEqual(["李四", "li@example.com"]);
   });
