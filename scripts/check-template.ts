@@ -14,7 +14,7 @@ import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { checkTemplate, loadSpecSource } from "./check-template/index.js";
 import { isObject } from "./check-template/json.js";
-import { parseCli, usageError } from "./support/cli.js";
+import { parseCli } from "./support/cli.js";
 
 export {
   checkTemplate,
@@ -55,7 +55,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (!values.template) {
     // The template of the stage asked for: packaging is part of this command, not a step before it.
     const packaged = spawnSync("npm", ["run", "package", "--", "--stage", values.stage], { stdio: "inherit" });
-    if (packaged.status !== 0) usageError(`[check-template] packaging stage ${values.stage} failed (exit ${packaged.status ?? packaged.signal})`);
+    if (packaged.status !== 0) {
+      console.error(`[check-template] packaging stage ${values.stage} failed (exit ${packaged.status ?? packaged.signal}); its output is above`);
+      process.exit(1);
+    }
   }
   main(values.template).then(
     (code) => {
