@@ -5,7 +5,7 @@ import type { OutputFile } from "../feeds/render-feed.js";
 import { isLive, type PostSummary } from "../posts/post.js";
 import { toStoredItem, type FeedState } from "./feed-state.js";
 import type { StateWrite } from "./journal.js";
-import { configHash, membershipHash, limitsHash, renderHash, feedStateKey, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostRecord, type PostShard, type SiteState } from "./state-store.js";
+import { configHash, membershipHash, limitsHash, renderHash, feedStateKey, schedule, shardKey, shardOf, SITE_STATE_KEY, STATE_VERSION, type PostRecord, type PostShard, type SiteState } from "./state-store.js";
 import { sha256 } from "./write-files.js";
 
 export interface FullBuild {
@@ -54,8 +54,7 @@ export function fullState(build: FullBuild): StateWrite[] {
   for (const post of build.posts) {
     if (post.draft) continue;
     if (!isLive(post, build.now)) {
-      site.scheduled[post.key] = post.date.getTime();
-      (site.scheduledWall ??= {})[post.key] = post.wall ?? null;
+      schedule(site, post.key, post.date.getTime(), post.wall);
       continue;
     }
     const shard = shardOf(post.key);

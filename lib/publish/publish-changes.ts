@@ -13,7 +13,7 @@ import { applyStateWrites, clearJournal, readJournal, writeJournal } from "./jou
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
-import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, shardOf, STATE_VERSION } from "./state-store.js";
+import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, STATE_VERSION, unschedule } from "./state-store.js";
 import { postRecord } from "./full-state.js";
 import { parseDate } from "../posts/dates.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
@@ -232,8 +232,7 @@ async function reindexAll(run: Run): Promise<boolean> {
       if (date === null) return false;
       if (date > now.getTime()) {
         delete shard[key];
-        site.scheduled[key] = date;
-        (site.scheduledWall ??= {})[key] = record.wall ?? null;
+        schedule(site, key, date, record.wall);
         continue;
       }
       record.date = date;
@@ -341,14 +340,8 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
   if (live) shard[change.key] = postRecord(post!);
   else delete shard[change.key];
 
-  const { site } = state;
-  if (post !== undefined && !post.draft && !live) {
-    site.scheduled[change.key] = post.date.getTime();
-    (site.scheduledWall ??= {})[change.key] = post.wall ?? null;
-  } else {
-    delete site.scheduled[change.key];
-    if (site.scheduledWall) delete site.scheduledWall[change.key];
-  }
+  if (post !== undefined && !post.draft && !live) schedule(state.site, change.key, post.date.getTime(), post.wall);
+  else unschedule(state.site, change.key);
 
   if (rejection) return { outcome: "rejected", reason: rejection };
   if (!post) return { outcome: "removed" };

@@ -96,6 +96,17 @@ export function limitsHash(config: SiteConfig): string {
   return createHash("sha256").update(JSON.stringify(config.feeds.limits)).digest("hex");
 }
 
+/** Records a post as waiting for its date, with its date as written (every scheduled key has one). */
+export function schedule(site: SiteState, key: string, date: number, wall: string | null | undefined): void {
+  site.scheduled[key] = date;
+  (site.scheduledWall ??= {})[key] = wall ?? null;
+}
+
+export function unschedule(site: SiteState, key: string): void {
+  delete site.scheduled[key];
+  if (site.scheduledWall) delete site.scheduledWall[key];
+}
+
 export const SITE_STATE_KEY = `${STATE_PREFIX}site.json`;
 
 export function feedStateKey(dir: string): string {
