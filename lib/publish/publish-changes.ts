@@ -223,6 +223,12 @@ async function reindexAll(run: Run): Promise<boolean> {
       throw error;
     }
   };
+  // The scheduled posts first: those the records move there below are already dated in the new zone.
+  for (const [key, date] of Object.entries(site.scheduled)) {
+    const moved = dated(date, site.scheduledWall?.[key]);
+    if (moved === null) return false;
+    site.scheduled[key] = moved; // come due: published below with the changes
+  }
   const byDir = new Map<string, Ref[]>(site.feeds.map((dir) => [dir, []]));
   for (const id of shardIds) {
     const shard = state.shard(id);
@@ -241,11 +247,6 @@ async function reindexAll(run: Run): Promise<boolean> {
         byDir.get(dir)!.push({ key, date });
       }
     }
-  }
-  for (const [key, date] of Object.entries(site.scheduled)) {
-    const moved = dated(date, site.scheduledWall?.[key]);
-    if (moved === null) return false;
-    site.scheduled[key] = moved; // come due: published below with the changes
   }
 
   const { limit } = config.feeds;
