@@ -65,15 +65,17 @@ export function postOf(key: string, text: string, config: SiteConfig, part: "who
     if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") return stripXmlForbidden(String(v)).trim() || undefined;
     return fail(`${field} must be text, found ${describeValue(v)}`);
   };
-  const date_ = (field: string): Date | undefined => {
-    const v = text_(field);
-    if (v === undefined) return undefined;
+  const dateOf = (field: string, v: string): Date => {
     try {
       return parseDate(v, config.timezone);
     } catch (error) {
       if (error instanceof DateFormatError) throw new DateFormatError(`${field}: ${error.message}`, { cause: error });
       throw error;
     }
+  };
+  const date_ = (field: string): Date | undefined => {
+    const v = text_(field);
+    return v === undefined ? undefined : dateOf(field, v);
   };
   // The first spelling of each feed name, across the plural and the singular field.
   const names_ = (kind: "category" | "tag", ...fields: string[]): string[] => {
@@ -91,10 +93,8 @@ export function postOf(key: string, text: string, config: SiteConfig, part: "who
   const stem = fileName.slice(0, fileName.lastIndexOf("."));
   const datePrefix = /^(\d{4}-\d{2}-\d{2})-/.exec(stem);
   const written = text_("date");
-  const fromName = written === undefined && datePrefix ? parseFileDate(datePrefix[1]!, config.timezone) : undefined;
   const date =
-    date_("date") ??
-    fromName ??
+    (written !== undefined ? dateOf("date", written) : datePrefix ? parseFileDate(datePrefix[1]!, config.timezone) : undefined) ??
     fail('date is missing: add "date:" to the front matter or start the file name with YYYY-MM-DD-');
   const wall = written !== undefined ? (isWallClock(written) ? written : undefined) : datePrefix![1]!;
   const updated = date_("last_modified_at") ?? date_("updated");
