@@ -1,10 +1,9 @@
 // Local build: `npm start` builds content/ into public/; `npm run build -- --content <dir> --out <dir>`.
-import { existsSync } from "node:fs";
 import { ConfigError } from "../lib/errors.js";
 import { buildAll } from "../lib/publish/build-all.js";
 import { createFsStorage } from "../lib/storage/fs.js";
 import { formatSummary } from "./summary.js";
-import { parseCli, usageError } from "./support/cli.js";
+import { parseCli, requireContentFolder } from "./support/cli.js";
 
 const values = parseCli(
   `usage: npm run build -- [--content <dir>] [--out <dir>]
@@ -18,7 +17,7 @@ published), 2 when the configuration is invalid.`,
   },
 );
 
-if (!existsSync(values.content)) usageError(`No content folder at ${values.content}: give the folder that holds _config.yml and the posts with --content <dir>`);
+requireContentFolder(values.content);
 
 try {
   const started = performance.now();

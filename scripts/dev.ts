@@ -4,13 +4,12 @@
 // serves the resulting feeds until Ctrl-C. Edit a file under content/ meanwhile and it is re-uploaded.
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { watch } from "node:fs";
-import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
-import { parseCli, usageError } from "./support/cli.js";
+import { parseCli, requireContentFolder, usageError } from "./support/cli.js";
 import { handleEvent } from "../functions/handle-event.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
 import { logJson, type Log } from "../functions/log.js";
@@ -36,7 +35,7 @@ const S3rver = createRequire(import.meta.url)("s3rver") as new (o: object) => {
   on(name: "event", listener: (event: { Records: S3rverRecord[] }) => void): void;
 };
 
-if (!existsSync(values.content)) usageError(`No content folder at ${values.content}: give the folder that holds _config.yml and the posts with --content <dir>`);
+requireContentFolder(values.content);
 
 // s3rver reports a taken port as an unhandled 'error' event, so the port is tried first.
 const taken = await new Promise<boolean>((resolve) => {

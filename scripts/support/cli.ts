@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -25,6 +26,11 @@ export function parseCli<O extends Options>(usage: string, options: O): Values<O
     if (!(error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) throw error;
     usageError(`${error.message.split("\n")[0]} (see --help)`);
   }
+}
+
+/** Exits 2 naming the folder when --content points at nothing. */
+export function requireContentFolder(path: string): void {
+  if (!existsSync(path)) usageError(`No content folder at ${path}: give the folder that holds _config.yml and the posts with --content <dir>`);
 }
 
 /** One line on stderr and exit 2: the command was called wrongly. */
