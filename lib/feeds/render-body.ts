@@ -1,5 +1,6 @@
 import MarkdownIt from "markdown-it";
 import sanitizeHtml from "sanitize-html";
+import { absolutize } from "../posts/absolute-url.js";
 import type { Post } from "../posts/post.js";
 import { stripXmlForbidden, truncateGraphemes } from "../posts/text.js";
 
@@ -95,19 +96,6 @@ export function parseSrcset(srcset: string): { url: string; descriptors: string 
     const descriptors = (comma === -1 ? rest : rest.slice(0, comma)).trim();
     rest = comma === -1 ? "" : rest.slice(comma + 1);
     candidates.push({ url, descriptors });
-  }
-}
-
-/** Resolves `url` against the post's own URL; protocol-relative URLs become https. */
-export function absolutize(url: string, baseUrl: string): string {
-  const trimmed = url.trim();
-  // Fragment-only and scheme-carrying URLs are left for the sanitizer's scheme rules.
-  if (trimmed.startsWith("#") || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(trimmed)) return trimmed;
-  try {
-    const resolved = new URL(trimmed.startsWith("//") ? `https:${trimmed}` : trimmed, baseUrl);
-    return resolved.href;
-  } catch {
-    return trimmed;
   }
 }
 
