@@ -3,6 +3,7 @@ import { ConfigError, InputError } from "./errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
 import { isKnownTimeZone } from "./posts/dates.js";
 import { checkName, feedNameOf } from "./posts/names.js";
+import { siteUrl } from "./posts/absolute-url.js";
 import { isAbsoluteUrl } from "./posts/permalink.js";
 import { describeValue, quote, stripXmlForbidden } from "./posts/text.js";
 import { loadYaml } from "./posts/yaml.js";
@@ -41,6 +42,10 @@ export interface FeedsConfig {
   url: string;
   /** What one post may cost: `feeds.limits`, over the defaults in lib/limits.ts. */
   limits: Limits;
+  /** `feeds.icon`, absolute: a square image (Atom icon, JSON Feed icon and favicon). */
+  icon?: string;
+  /** `feeds.logo`, absolute: a wide image (Atom logo, RSS channel image). */
+  logo?: string;
 }
 
 export const CONFIG_FILE = "_config.yml";
@@ -57,7 +62,7 @@ const PERMALINK_STYLES: Record<string, string> = {
 /** Keys feedpub reads at the top of _config.yml. */
 const SITE_KEYS = ["title", "description", "url", "baseurl", "timezone", "lang", "author", "feeds", "permalink"];
 /** Keys under `feeds:`, feedpub's own section. */
-const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "summary_length", "url", "limits"];
+const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "summary_length", "url", "limits", "icon", "logo"];
 const AUTHOR_KEYS = ["name", "email", "url"];
 /**
  * Jekyll's own settings and those its common plugins read: a site's _config.yml is Jekyll's too, so
@@ -115,6 +120,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   const title = str(raw, "title", "title", true) ?? "";
   const description = str(raw, "description", "description", false) ?? "";
   let url = str(raw, "url", "url", true) ?? "";
+  let urlOk = false;
   if (url) {
     try {
       const parsed = new URL(url);
@@ -123,6 +129,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
         problems.push(`url must be scheme and host only ("https://example.com"); put a path in baseurl`);
       }
       url = `${parsed.protocol}//${parsed.host}`;
+      urlOk = true;
     } catch {
       problems.push(`url must be an absolute http(s) URL such as "https://example.com", got "${url}"`);
     }
@@ -180,6 +187,14 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
     if (feedsUrl) {
       if (isAbsoluteUrl(feedsUrl, true) && !/[\s?#]/.test(feedsUrl)) feeds.url = new URL(feedsUrl).href.replace(/\/+$/, "");
       else problems.push(`feeds.url must be an absolute http(s) URL such as "https://feeds.example.com", got "${feedsUrl}"`);
+    }
+    for (const key of ["icon", "logo"] as const) {
+      const value = str(rawFeeds, key, `feeds.${key}`, false);
+      // Against a bad url the path cannot be resolved; that problem is reported already.
+      if (value === undefined || !urlOk) continue;
+      const absolute = siteUrl(value, { url, baseurl });
+      if (absolute) feeds[key] = absolute;
+      else problems.push(`feeds.${key} must be an http(s) URL or a path on the site such as "/images/logo.png", got ${quote(value)}`);
     }
     feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", "category", feeds.limits, problems);
     feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", "tag", feeds.limits, problems);

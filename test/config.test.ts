@@ -369,6 +369,55 @@ describe("feeds.url", () => {
   });
 });
 
+describe("feeds.icon and feeds.logo", () => {
+  const site = (feeds: string, top = "") => parseConfig(`${MINIMAL}${top}feeds:\n${feeds}`).feeds;
+
+  it("are absent unless set, so the parsed configuration of a site without them is as before", () => {
+    expect(Object.keys(parseConfig(MINIMAL).feeds)).not.toContain("icon");
+    expect(Object.keys(parseConfig(MINIMAL).feeds)).not.toContain("logo");
+  });
+
+  it("keep an absolute URL, serialised", () => {
+    expect(site("  icon: https://cdn.example.com/icon.png\n  logo: HTTPS://CDN.example.com/品牌 logo.png?v=1&x=2\n")).toMatchObject({
+      icon: "https://cdn.example.com/icon.png",
+      logo: "https://cdn.example.com/%E5%93%81%E7%89%8C%20logo.png?v=1&x=2",
+    });
+  });
+
+  it("put a path on the site under url + baseurl, with or without a leading slash, as Jekyll's absolute_url does", () => {
+    expect(site("  icon: /assets/icon.png\n  logo: assets/logo.svg\n", "baseurl: /news/\n")).toMatchObject({
+      icon: "https://finews.example.com/news/assets/icon.png",
+      logo: "https://finews.example.com/news/assets/logo.svg",
+    });
+    expect(site("  icon: /icon.png\n")).toMatchObject({ icon: "https://finews.example.com/icon.png" });
+  });
+
+  it("make a protocol-relative URL https", () => {
+    expect(site("  logo: //cdn.example.com/logo.png\n")).toMatchObject({ logo: "https://cdn.example.com/logo.png" });
+  });
+
+  it.each([
+    ["javascript:", '"javascript:alert(1)"'],
+    ["data:", '"data:image/png;base64,AAAA"'],
+    ["a host with a space", '"https://exa mple.com/icon.png"'],
+    ["a fragment", '"#logo"'],
+  ])("refuse %s, naming the key", (_, value) => {
+    expect(configError(`${MINIMAL}feeds:\n  icon: ${value}\n`).problems).toEqual([
+      expect.stringMatching(/^feeds\.icon must be an http\(s\) URL or a path on the site/),
+    ]);
+  });
+
+  it("refuse a list or a mapping", () => {
+    expect(configError(`${MINIMAL}feeds:\n  logo: [a.png]\n`).problems).toEqual(["feeds.logo must be a string"]);
+    expect(configError(`${MINIMAL}feeds:\n  icon: { url: a.png }\n`).problems).toEqual(["feeds.icon must be a string"]);
+  });
+
+  it("are suggested for a misspelling", () => {
+    expect(configError(`${MINIMAL}feeds:\n  icn: a.png\n`).problems).toEqual(["feeds.icn is not a setting; did you mean feeds.icon?"]);
+    expect(configError(`${MINIMAL}feeds:\n  logos: a.png\n`).problems).toEqual(["feeds.logos is not a setting; did you mean feeds.logo?"]);
+  });
+});
+
 describe("parseConfig: keys nobody reads", () => {
   it("refuses a misspelt setting at the top, suggesting the one meant, instead of building with defaults", () => {
     // A misspelt timezone used to build with exit 0 and every date in +0000.
@@ -384,7 +433,7 @@ describe("parseConfig: keys nobody reads", () => {
   it("refuses any unknown key under feeds and author, naming it and what was meant or what exists", () => {
     expect(configError(`${MINIMAL}feeds:\n  limt: 5\n`).problems).toEqual(["feeds.limt is not a setting; did you mean feeds.limit?"]);
     expect(configError(`${MINIMAL}feeds:\n  colour: red\n`).problems).toEqual([
-      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, summary_length, url, limits",
+      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, summary_length, url, limits, icon, logo",
     ]);
     expect(configError(`${MINIMAL}author:\n  nmae: A\n  name: A\n`).problems).toEqual(["author.nmae is not a setting; did you mean author.name?"]);
   });

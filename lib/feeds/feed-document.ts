@@ -1,6 +1,7 @@
 import type { SiteConfig } from "../config.js";
 import type { Post } from "../posts/post.js";
 import { feedNameOf } from "../posts/names.js";
+import { firstBodyImage } from "./lead-image.js";
 import { renderBody } from "./render-body.js";
 import { FEED_FILES, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
 
@@ -29,6 +30,7 @@ export function toFeedItem(post: Post, config: SiteConfig): FeedItem {
   // The term is the name as the post wrote it; the label the display title of its feed, if one is set.
   for (const c of post.categories) add(c, config.feeds.categories[feedNameOf(c)] ?? c);
   for (const t of post.tags) add(t, config.feeds.tags[feedNameOf(t)] ?? t);
+  const image = post.image ?? firstBodyImage(html);
   return {
     id: post.id,
     url: post.url,
@@ -39,6 +41,7 @@ export function toFeedItem(post: Post, config: SiteConfig): FeedItem {
     html,
     categories,
     ...(post.author ? { author: post.author } : {}),
+    ...(image ? { image } : {}),
   };
 }
 
@@ -56,6 +59,8 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     // An empty feed has no newest item; the epoch keeps the output independent of the clock.
     updated: new Date(newest),
     author: config.author ?? { name: config.title },
+    ...(config.feeds.icon ? { icon: config.feeds.icon } : {}),
+    ...(config.feeds.logo ? { logo: config.feeds.logo } : {}),
     items,
   };
 }

@@ -1,4 +1,5 @@
 import type { Person } from "../config.js";
+import type { PostImage } from "../posts/post.js";
 
 /** One entry as every format shows it; built once per post and shared by all its feeds. */
 export interface FeedItem {
@@ -14,6 +15,11 @@ export interface FeedItem {
   html: string;
   categories: { term: string; label: string }[];
   author?: Person;
+  /**
+   * The lead image: the front matter's `image:`, else the body's first http(s) image. Plain
+   * strings, absent when there is none, so items stored as JSON stay as they were without one.
+   */
+  image?: PostImage;
 }
 
 /** Which feed: the whole site, one category, or one tag. */
@@ -35,7 +41,11 @@ export interface FeedDocument {
   timeZone: string;
   /** The newest item's last change, never the build time, so unchanged content gives identical bytes. */
   updated: Date;
+  /** Who the feed is by: the site's author, else the site itself (Atom requires one). */
   author: Person;
+  /** Absolute URLs of `feeds.icon` (square) and `feeds.logo` (wide), when configured. */
+  icon?: string;
+  logo?: string;
   items: FeedItem[];
 }
 

@@ -16,6 +16,8 @@ export function renderJsonFeed(doc: FeedDocument): string {
     home_page_url: doc.homeUrl,
     feed_url: doc.links.json,
     ...(doc.description ? { description: doc.description } : {}),
+    // Both want a square image: icon large (a timeline's avatar), favicon small (a source list).
+    ...(doc.icon ? { icon: doc.icon, favicon: doc.icon } : {}),
     language: doc.language,
     authors: [authorOf(doc.author)],
     author: authorOf(doc.author),
@@ -25,6 +27,7 @@ export function renderJsonFeed(doc: FeedDocument): string {
       title: item.title,
       content_html: item.html,
       summary: item.summary,
+      ...(item.image ? { image: item.image.url } : {}),
       date_published: formatRfc3339(item.published, tz),
       ...(item.updated.getTime() !== item.published.getTime() ? { date_modified: formatRfc3339(item.updated, tz) } : {}),
       ...(item.author ? { authors: [authorOf(item.author)], author: authorOf(item.author) } : {}),

@@ -3,6 +3,7 @@ import { DateFormatError, InputError, PostError } from "../errors.js";
 import { checkLimit } from "../limits.js";
 import { isWallClock, parseDate } from "./dates.js";
 import { normalisePostText, parseFrontMatter } from "./front-matter.js";
+import { parseImage } from "./image.js";
 import { feedNameOf, parseNameList } from "./names.js";
 import { isAbsoluteUrl, postUrl } from "./permalink.js";
 import { postId } from "./post-id.js";
@@ -126,6 +127,8 @@ export function postOf(key: string, text: string, config: SiteConfig, part: "who
   if (updated && updated.getTime() > date.getTime()) post.updated = updated;
   const author = parseAuthor(data.author, fail);
   if (author) post.author = author;
+  const image = parseImage(data.image, config);
+  if (image) post.image = image;
   const description = text_("description") ?? text_("excerpt");
   if (description) post.description = description;
   return post;

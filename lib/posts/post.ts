@@ -18,12 +18,20 @@ export interface Post {
   categories: string[];
   tags: string[];
   author?: Person;
+  /** The lead image from `image:`, if it names a usable URL. */
+  image?: PostImage;
   /** Plain-text summary from `description` or `excerpt`, if given. */
   description?: string;
   /** `published: false` in the front matter. */
   draft: boolean;
   body: string;
   format: "markdown" | "html";
+}
+
+/** An image: an absolute http(s) URL, and its text alternative when one is given. */
+export interface PostImage {
+  url: string;
+  alt?: string;
 }
 
 /** What choosing feeds needs of a post; all a full build keeps of the posts it does not show. */

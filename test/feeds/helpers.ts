@@ -1,4 +1,5 @@
 /** Shared by the feed tests: throwaway sites on disk, builds, and small readers for the output. */
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -206,4 +207,57 @@ export function unescapeHtml(text: string): string {
 /** Grapheme clusters of `text`, as a reader's cursor moves over them. */
 export function graphemes(text: string): string[] {
   return [...new Intl.Segmenter("en", { granularity: "grapheme" }).segment(text)].map((s) => s.segment);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What Python feedparser makes of the parts validators.ts does not read back: images, enclosures,
+// the feed's image, icon and logo, and its author.
+
+export interface FeedparserMedia {
+  feed: { image: { href?: string; title?: string; link?: string } | null; icon: string | null; logo: string | null; author: string | null; authorEmail: string | null };
+  entries: {
+    title: string | null;
+    enclosures: { href?: string; type?: string; length?: string; title?: string }[];
+    mediaContent: Record<string, string>[];
+    mediaThumbnail: Record<string, string>[];
+    summary: string | null;
+  }[];
+}
+
+const FEEDPARSER_MEDIA_SCRIPT = String.raw`
+import io, json, sys
+import feedparser
+d = feedparser.parse(io.BytesIO(sys.stdin.buffer.read()))
+if d.get("bozo"):
+    sys.stderr.write("bozo: %s\n" % d.get("bozo_exception"))
+    sys.exit(4)
+f = d.get("feed", {})
+image = f.get("image")
+plain = lambda v: {k: str(x) for k, x in dict(v).items()}
+json.dump({
+    "feed": {
+        "image": {k: image.get(k) for k in ("href", "title", "link") if image.get(k) is not None} if image else None,
+        "icon": f.get("icon"),
+        "logo": f.get("logo"),
+        "author": f.get("author"),
+        "authorEmail": (f.get("author_detail") or {}).get("email"),
+    },
+    "entries": [
+        {
+            "title": e.get("title"),
+            "enclosures": [plain(x) for x in e.get("enclosures", [])],
+            "mediaContent": [plain(x) for x in e.get("media_content", [])],
+            "mediaThumbnail": [plain(x) for x in e.get("media_thumbnail", [])],
+            "summary": e.get("summary"),
+        }
+        for e in d.get("entries", [])
+    ],
+}, sys.stdout)
+`;
+
+/** Python feedparser's reading of a feed's images and authors; throws when it sets `bozo`. */
+export function feedparserMedia(xml: string): FeedparserMedia {
+  const result = spawnSync("/usr/bin/python3", ["-c", FEEDPARSER_MEDIA_SCRIPT], { input: xml, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`feedparser exited with ${result.status}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as FeedparserMedia;
 }
