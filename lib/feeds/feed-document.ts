@@ -59,6 +59,7 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     // An empty feed has no newest item; the epoch keeps the output independent of the clock.
     updated: new Date(newest),
     author: config.author ?? { name: config.title },
+    ...(config.author ? { siteAuthor: config.author } : {}),
     ...(config.feeds.icon ? { icon: config.feeds.icon } : {}),
     ...(config.feeds.logo ? { logo: config.feeds.logo } : {}),
     items,

@@ -43,6 +43,8 @@ export interface FeedDocument {
   updated: Date;
   /** Who the feed is by: the site's author, else the site itself (Atom requires one). */
   author: Person;
+  /** The site's `author` when the configuration names one: RSS names only a real one. */
+  siteAuthor?: Person;
   /** Absolute URLs of `feeds.icon` (square) and `feeds.logo` (wide), when configured. */
   icon?: string;
   logo?: string;

@@ -6,6 +6,7 @@ import { xmlJsText } from "./xml-js-text.js";
 import { zonedDate } from "./zoned-date.js";
 
 const MEDIA_RSS = "http://search.yahoo.com/mrss/";
+const DUBLIN_CORE = "http://purl.org/dc/elements/1.1/";
 
 /** RSS 2.0 with content:encoded, dc:creator, Media RSS images and an atom:link to itself. Pure. */
 export function renderRss(doc: FeedDocument): string {
@@ -23,6 +24,11 @@ export function renderRss(doc: FeedDocument): string {
     // The channel <image>, with the channel's title and link as RSS 2.0 requires.
     ...(image ? { image: xmlJsText(image) } : {}),
   });
+  // The package writes channel extensions after the items (RSS 2.0 sets no order) and has no
+  // option for either element: managingEditor must be an email address, so a name alone is dc:creator.
+  const editor = doc.siteAuthor;
+  if (editor?.email) feed.addExtension({ name: "managingEditor", objects: { _text: xmlJsText(`${editor.email} (${editor.name})`) } });
+  else if (editor) feed.addExtension({ name: "dc:creator", objects: { _text: xmlJsText(editor.name) } });
   for (const item of doc.items) {
     const extensions: Extension[] = [
       // As a text node rather than the package's CDATA section: its CDATA writer splits only
@@ -69,11 +75,13 @@ function mediaRss(image: NonNullable<FeedItem["image"]>): Extension[] {
 }
 
 /**
- * Declares on the root the namespace the package does not know it needs: media: for item
- * images. The root element is the first "<rss " of the document.
+ * Declares on the root the namespaces the package does not know it needs: media: for item
+ * images, and dc: for the channel's dc:creator in a feed without items (the package declares
+ * dc: only beside content:encoded). The root element is the first "<rss " of the document.
  */
 function declareNamespaces(xml: string, doc: FeedDocument): string {
   const add: string[] = [];
   if (doc.items.some((i) => i.image)) add.push(`xmlns:media="${MEDIA_RSS}"`);
+  if (doc.siteAuthor && !doc.siteAuthor.email && doc.items.length === 0) add.push(`xmlns:dc="${DUBLIN_CORE}"`);
   return add.length ? xml.replace("<rss version=\"2.0\"", `<rss version="2.0" ${add.join(" ")}`) : xml;
 }

@@ -214,7 +214,7 @@ export function graphemes(text: string): string[] {
 // the feed's image, icon and logo, and its author.
 
 export interface FeedparserMedia {
-  feed: { image: { href?: string; title?: string; link?: string } | null; icon: string | null; logo: string | null; author: string | null; authorEmail: string | null };
+  feed: { image: { href?: string; title?: string; link?: string } | null; icon: string | null; logo: string | null; author: string | null; authorName: string | null; authorEmail: string | null };
   entries: {
     title: string | null;
     enclosures: { href?: string; type?: string; length?: string; title?: string }[];
@@ -240,6 +240,7 @@ json.dump({
         "icon": f.get("icon"),
         "logo": f.get("logo"),
         "author": f.get("author"),
+        "authorName": (f.get("author_detail") or {}).get("name"),
         "authorEmail": (f.get("author_detail") or {}).get("email"),
     },
     "entries": [
