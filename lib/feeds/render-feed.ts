@@ -27,11 +27,16 @@ export function renderFeed(feed: FeedDefinition, items: FeedItem[], config: Site
   return renderFeedFiles(toFeedDocument(feed, items, config), feed);
 }
 
-/** The OPML subscription list: the site feed, then every category feed by folder. Pure. */
+/** Title of the OPML outline that holds the tag feeds. */
+export const OPML_TAGS_TITLE = "Tags";
+
+/**
+ * The OPML subscription list: the site feed and every category feed by folder, then the tag
+ * feeds by folder in an outline of their own. Pure.
+ */
 export function renderIndex(feeds: FeedDefinition[], config: SiteConfig): OutputFile {
-  const listed = feeds
-    .filter((f) => f.kind !== "tag")
-    .sort((a, b) => (a.kind === b.kind ? (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0) : a.kind === "site" ? -1 : 1))
-    .map((f) => toFeedDocument(f, [], config));
-  return { key: OPML_FILE.key, body: renderOpml(config.title, listed), contentType: OPML_FILE.contentType };
+  const byDir = (a: FeedDefinition, b: FeedDefinition) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0);
+  const docs = (kind: FeedDefinition["kind"]) => feeds.filter((f) => f.kind === kind).sort(byDir).map((f) => toFeedDocument(f, [], config));
+  const body = renderOpml(config.title, [...docs("site"), ...docs("category")], [{ title: OPML_TAGS_TITLE, docs: docs("tag") }]);
+  return { key: OPML_FILE.key, body, contentType: OPML_FILE.contentType };
 }

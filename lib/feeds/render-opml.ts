@@ -1,15 +1,28 @@
 import { escapeHtml } from "../posts/text.js";
 import type { FeedDocument } from "./model.js";
 
+/** Feeds listed together under one outline of their own. */
+export interface OpmlGroup {
+  title: string;
+  docs: FeedDocument[];
+}
+
 /**
- * OPML 2.0 listing the site feed and every category feed, so an aggregator can subscribe to all
- * of them at once. Pure; `docs` in the order they should appear.
+ * OPML 2.0 listing the site feed and every category feed, then each group (the tag feeds) in an
+ * outline of its own, so an aggregator can subscribe to all of them at once and file the many
+ * tag feeds in one folder. Pure; `docs` and each group's in the order they should appear; an
+ * empty group is left out.
  */
-export function renderOpml(title: string, docs: FeedDocument[]): string {
-  const outlines = docs.map(
-    (d) =>
-      `    <outline type="rss" text="${escapeHtml(d.title)}" title="${escapeHtml(d.title)}" xmlUrl="${escapeHtml(d.links.rss)}" htmlUrl="${escapeHtml(d.homeUrl)}" language="${escapeHtml(d.language)}"/>`,
-  );
+export function renderOpml(title: string, docs: FeedDocument[], groups: OpmlGroup[] = []): string {
+  const outline = (d: FeedDocument, indent: string) =>
+    `${indent}<outline type="rss" text="${escapeHtml(d.title)}" title="${escapeHtml(d.title)}" xmlUrl="${escapeHtml(d.links.rss)}" htmlUrl="${escapeHtml(d.homeUrl)}" language="${escapeHtml(d.language)}"/>`;
+  const grouped = groups
+    .filter((g) => g.docs.length > 0)
+    .flatMap((g) => [
+      `    <outline text="${escapeHtml(g.title)}" title="${escapeHtml(g.title)}">`,
+      ...g.docs.map((d) => outline(d, "      ")),
+      "    </outline>",
+    ]);
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<opml version="2.0">',
@@ -17,7 +30,8 @@ export function renderOpml(title: string, docs: FeedDocument[]): string {
     `    <title>${escapeHtml(title)}</title>`,
     "  </head>",
     "  <body>",
-    ...outlines,
+    ...docs.map((d) => outline(d, "    ")),
+    ...grouped,
     "  </body>",
     "</opml>",
     "",

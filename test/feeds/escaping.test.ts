@@ -204,12 +204,15 @@ describe("categories and tags with & and Chinese names", () => {
     expect((await parseWithRssParser(readText(out, `${dir}/rss.xml`))).items.map((i) => i.title)).toEqual(FEEDS[dir]);
   });
 
-  it("the OPML list names the & category feed by its percent-encoded URL and escaped title", () => {
+  it("the OPML list names the & category and tag feeds by their percent-encoded URLs and escaped titles", () => {
     const outlines = elements(parseXml(readText(out, "feeds/index.opml")), "outline").map((o) => [o.attribs.text, o.attribs.xmlUrl]);
     expect(outlines).toEqual([
       ["AT&T 财经", `${SITE}/feeds/rss.xml`],
       ["AT&T 财经 - 研发 & 创新", `${SITE}/feeds/r%26d/rss.xml`],
       ["AT&T 财经 - 银行", `${SITE}/feeds/%E9%93%B6%E8%A1%8C/rss.xml`],
+      ["Tags", undefined],
+      ["AT&T 财经 - #a&b", `${SITE}/feeds/tags/a%26b/rss.xml`],
+      ["AT&T 财经 - #加息", `${SITE}/feeds/tags/%E5%8A%A0%E6%81%AF/rss.xml`],
     ]);
   });
 });

@@ -17,6 +17,7 @@ import {
   CONTENT_FACTS,
   SITE_URL,
   build,
+  children,
   contentFeedDirs,
   contentFeedFiles,
   contentPosts,
@@ -26,6 +27,7 @@ import {
   readText,
   readTree,
   unescapeHtml,
+  urlOf,
 } from "./helpers.js";
 
 // Every file content/ must produce, derived from its front matter without lib/: test names come from it.
@@ -82,20 +84,27 @@ describe("JSON Feed files", () => {
 describe("feeds/index.opml", () => {
   needs("xmllint");
 
-  it("is well-formed and lists the site feed and every category feed with an absolute https xmlUrl", async () => {
+  it("is well-formed and lists the site feed and every category feed, then the tag feeds in an outline of their own", async () => {
     const xml = readText(out, "feeds/index.opml");
     expect(await checkXmlWellFormed(xml)).toEqual({ ok: true, problems: [] });
-    const outlines = elements(parseXml(xml), "outline").map((o) => o.attribs);
+    const body = elements(parseXml(xml), "body")[0]!;
+    const top = children(body, "outline");
     const categoryDirs = contentFeedDirs().filter((d) => d !== "feeds" && !d.startsWith("feeds/tags/"));
+    const tagDirs = contentFeedDirs().filter((d) => d.startsWith("feeds/tags/"));
     expect(categoryDirs).toEqual(["feeds/beijingshangbao", "feeds/diyicaijing", "feeds/zhengquanshibao"]);
-    expect(outlines.map((o) => o.xmlUrl)).toEqual([
-      `${SITE_URL}/feeds/rss.xml`,
-      ...categoryDirs.map((d) => `${SITE_URL}/${d}/rss.xml`),
-    ]);
-    for (const o of outlines) {
+    expect(tagDirs.length).toBeGreaterThan(10);
+    const group = top.at(-1)!;
+    expect([group.attribs.text, group.attribs.title, group.attribs.xmlUrl]).toEqual(["Tags", "Tags", undefined]);
+    const feeds = top.slice(0, -1).map((o) => o.attribs);
+    expect(feeds.map((o) => o.xmlUrl)).toEqual([`${SITE_URL}/feeds/rss.xml`, ...categoryDirs.map((d) => urlOf(`${d}/rss.xml`))]);
+    const tags = children(group, "outline").map((o) => o.attribs);
+    expect(tags.map((o) => o.xmlUrl)).toEqual(tagDirs.map((d) => urlOf(`${d}/rss.xml`)));
+    expect(tags.find((o) => o.xmlUrl === urlOf("feeds/tags/ipo/rss.xml"))?.text).toBe("财经新闻网 - #IPO");
+    for (const o of [...feeds, ...tags]) {
       expect(new URL(o.xmlUrl!).protocol).toBe("https:");
       expect(o.type).toBe("rss");
       expect(o.text).toMatch(/^财经新闻网/);
+      expect(o.title).toBe(o.text);
     }
   });
 });
