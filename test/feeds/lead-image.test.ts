@@ -1,8 +1,13 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
+import { checkDocument } from "../../lib/feeds/check-document.js";
+import { SITE_FEED } from "../../lib/feeds/choose.js";
 import { toFeedItem } from "../../lib/feeds/feed-document.js";
 import { firstBodyImage, imageType } from "../../lib/feeds/lead-image.js";
 import { renderBody } from "../../lib/feeds/render-body.js";
+import { renderFeed } from "../../lib/feeds/render-feed.js";
+import { parseImage } from "../../lib/posts/image.js";
 import type { Post } from "../../lib/posts/post.js";
 
 const POST_URL = "https://news.example.com/bank/2022/05/20/rate-cut.html";
@@ -95,5 +100,30 @@ describe("the item's image", () => {
   it("is plain JSON: it survives a round trip through JSON unchanged", () => {
     const { image } = toFeedItem(postOf('<img src="/a.jpg" alt="甲">'), config);
     expect(JSON.parse(JSON.stringify(image))).toEqual(image);
+  });
+});
+
+describe("no image value makes a document its readers cannot parse", () => {
+  // Pieces that have broken URL handling or XML somewhere: schemes, escapes, quotes, markup,
+  // XML-forbidden and non-BMP characters, white space a URL parser drops.
+  const pieces = [
+    "https://", "http:", "//", "/", "../", "javascript:", "data:image/png;base64,", "a.jpg", ".svg", "?", "#", "&", "&amp;",
+    "\"", "'", "<", ">", "]]>", " ", "\t", "\n", "\u0008", "\u001D", "\uFFFE", "\uD800", "😀", "图", "%", "%zz", "[::1", "@", "\\",
+  ];
+  const piece = fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 4 }));
+  const text = fc.array(piece, { maxLength: 10 }).map((p) => p.join(""));
+  const value = fc.oneof(text, fc.record({ url: text, alt: text }), fc.record({ path: text, alt: fc.anything() }), fc.anything());
+
+  it("parseImage never throws, and every format it renders parses back", () => {
+    const site = { url: config.url, baseurl: "/news" };
+    fc.assert(
+      fc.property(value, text, (image, body) => {
+        const parsed = parseImage(image, site);
+        const post = postOf(`<p>${body}</p><img src="${body}" alt="${body}">`, parsed ? { image: parsed } : {});
+        const item = toFeedItem(post, config);
+        for (const file of renderFeed(SITE_FEED, [item], config)) expect(checkDocument(file), file.key).toBeNull();
+      }),
+      { numRuns: 300 },
+    );
   });
 });
