@@ -1,6 +1,6 @@
 import type { ConfigFigures } from "./config-child.js";
 import type { BuildFigures } from "./build-child.js";
-import type { BundleFigures } from "./bundle.js";
+import type { BundleFigures, ImportFigures } from "./bundle.js";
 import type { RequestCounts, SiteFigures, UploadFigures } from "./upload-child.js";
 
 export interface Results {
@@ -84,7 +84,12 @@ export function evaluate(results: Results): TargetCheck[] {
   });
   const bundle = results.bundle;
   checks.push({ figure: "bundle size", value: bundle ? `${bundle.bytes} B` : "not run", target: "< 1 MB (1,000,000 B)", met: bundle ? bundle.bytes < MB : null });
-  checks.push({ figure: "bundle import, median of 5", value: bundle ? `${bundle.medianImportMs} ms` : "not run", target: "< 200 ms", met: bundle ? bundle.medianImportMs < 200 : null });
+  checks.push({
+    figure: `bundle import as deployed${bundle ? ` (NODE_OPTIONS "${bundle.deployedNodeOptions}")` : ""}, median of ${bundle?.plain.importMs.length ?? 7}`,
+    value: bundle ? `${bundle.deployedMedianImportMs} ms` : "not run",
+    target: "< 200 ms",
+    met: bundle ? bundle.deployedMedianImportMs < 200 : null,
+  });
   return checks;
 }
 
@@ -187,21 +192,23 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
   const bundle = results.bundle;
   if (bundle) {
     out.push("", "Lambda bundle (scripts/bundle.ts's esbuild build of functions/publish.ts, written to bench/out/publish.mjs)");
+    out.push(`  ${bundle.bytes} B, ${bundle.gzipBytes} B gzipped, source map ${bundle.mapBytes} B; built in ${bundle.buildMs} ms`);
+    out.push(`  cold import in a fresh node -e, the two kinds interleaved, median of ${bundle.plain.importMs.length} after one discarded run each:`);
     out.push(
       table(
-        ["bytes", "gzip", "build", "import, median of 5", "imports (ms)", "discarded first", "node -e start to exit"],
-        [[
-          String(bundle.bytes),
-          String(bundle.gzipBytes),
-          `${bundle.buildMs} ms`,
-          `${bundle.medianImportMs} ms`,
-          bundle.importMs.join(" "),
-          `${bundle.firstImportMs} ms`,
-          `${bundle.medianProcessMs} ms`,
-        ]],
-        new Set([0, 1, 2, 3, 5, 6]),
+        ["node flags", "import, median", "imports (ms)", "discarded first", "CPU, median", "node -e start to exit"],
+        ([["(none)", bundle.plain], ["--enable-source-maps", bundle.sourceMaps]] as [string, ImportFigures][]).map(([flags, f]) => [
+          flags,
+          `${f.medianImportMs} ms`,
+          f.importMs.join(" "),
+          `${f.firstImportMs} ms`,
+          `${f.medianImportCpuMs} ms`,
+          `${f.medianProcessMs} ms`,
+        ]),
+        new Set([1, 3, 4, 5]),
       ),
     );
+    out.push(`  with source maps / without: ${bundle.sourceMapsRatio} (CPU ${bundle.sourceMapsCpuRatio}); serverless.yml deploys NODE_OPTIONS "${bundle.deployedNodeOptions}"`);
   }
 
   for (const c of results.configChanges ?? []) {
