@@ -1,6 +1,7 @@
 import type { ConfigFigures } from "./config-child.js";
 import type { BuildFigures } from "./build-child.js";
 import type { BundleFigures, ImportFigures } from "./bundle.js";
+import type { HugoResult } from "./hugo.js";
 import type { RequestCounts, SiteFigures, UploadFigures } from "./upload-child.js";
 
 export interface Results {
@@ -11,6 +12,7 @@ export interface Results {
   builds: (BuildFigures & { n: number })[];
   upload?: UploadFigures & { requestTablesEqual: boolean | null };
   bundle?: BundleFigures;
+  hugo?: HugoResult;
   configChanges?: ConfigFigures[];
 }
 
@@ -20,6 +22,8 @@ export interface TargetCheck {
   target: string;
   /** null when the run did not measure it. */
   met: boolean | null;
+  /** A figure to compare against, with no target of its own. */
+  anchor?: true;
 }
 
 const MB = 1_000_000; // the bundle target is in decimal megabytes
@@ -81,6 +85,14 @@ export function evaluate(results: Results): TargetCheck[] {
     value: burst ? `max ${burst.maxPutsPerFeedKeyPerBatch}` : "not run",
     target: "<= 1",
     met: burst ? burst.maxPutsPerFeedKeyPerBatch <= 1 && burst.failedMessages === 0 : null,
+  });
+  const hugo = results.hugo;
+  checks.push({
+    figure: `full build vs Hugo${hugo && !hugo.skipped ? `, ${k(hugo.n)} posts` : ""} (Hugo time / ours)`,
+    value: !hugo ? "not run" : hugo.skipped ? "skipped" : String(hugo.ratio),
+    target: "> 1: we are faster",
+    met: null,
+    anchor: true,
   });
   const bundle = results.bundle;
   checks.push({ figure: "bundle size", value: bundle ? `${bundle.bytes} B` : "not run", target: "< 1 MB (1,000,000 B)", met: bundle ? bundle.bytes < MB : null });
@@ -211,6 +223,23 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
     out.push(`  with source maps / without: ${bundle.sourceMapsRatio} (CPU ${bundle.sourceMapsCpuRatio}); serverless.yml deploys NODE_OPTIONS "${bundle.deployedNodeOptions}"`);
   }
 
+  const hugo = results.hugo;
+  if (hugo?.skipped) out.push("", `Anchor: Hugo skipped: ${hugo.reason}`);
+  else if (hugo) {
+    out.push("", `Anchor: ${hugo.version}, and npm run build, on the same ${k(hugo.n)}-post corpus; fresh processes, interleaved, start to exit`);
+    out.push(
+      table(
+        ["command", "runs", "median", "writes"],
+        [
+          ["hugo", hugo.hugoMs.map(seconds).join(" "), seconds(hugo.medianHugoMs), `${hugo.hugoFiles} files: RSS for home and each category (home: ${hugo.hugoHomeItems} items, summaries)`],
+          ["npm run build", hugo.oursMs.map(seconds).join(" "), seconds(hugo.medianOursMs), `${hugo.oursFiles} files: RSS, Atom, JSON Feed for home, categories and tags (full content), OPML`],
+        ],
+        new Set([2]),
+      ),
+    );
+    out.push(`  Hugo time / ours: ${hugo.ratio} (above 1: our full build is faster)`);
+  }
+
   for (const c of results.configChanges ?? []) {
     out.push(
       "",
@@ -237,7 +266,7 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
   out.push(
     table(
       ["figure", "measured", "target", ""],
-      checks.map((c) => [c.figure, c.value, c.target, c.met === null ? "not run" : c.met ? "met" : "MISSED"]),
+      checks.map((c) => [c.figure, c.value, c.target, c.anchor ? "anchor" : c.met === null ? "not run" : c.met ? "met" : "MISSED"]),
     ),
   );
   return out.join("\n");

@@ -14,6 +14,7 @@ import { parseCli } from "../scripts/support/cli.js";
 import { build } from "esbuild";
 import type { BuildFigures } from "./build-child.js";
 import { measureBundle, type BundleFigures } from "./bundle.js";
+import { measureHugo, type HugoResult } from "./hugo.js";
 import { REPO_ROOT, runChild } from "./child-io.js";
 import { DEFAULT_SEED, ensureCorpus, GENERATOR_VERSION, NOW } from "./corpus.js";
 import { evaluate, formatReport, requestTablesEqual } from "./report.js";
@@ -26,13 +27,17 @@ const values = parseCli(
 Builds, the upload path, a burst, the Lambda bundle and configuration changes on a model of the
 function, printed as a table and written to --out (default bench/results.json). Options:
   --sizes, --upload-sizes, --config-sizes  comma-separated post counts
-  --uploads, --burst, --seed, --latency     whole numbers
+  --hugo-size                               posts in the Hugo anchor's corpus (default 10000)
+  --uploads, --burst, --seed, --latency,
+  --hugo-runs                               whole numbers
   --populate auto|full|state
-  --skip-build, --skip-upload, --skip-burst, --skip-bundle, --skip-config, --profile`,
+  --skip-build, --skip-upload, --skip-burst, --skip-bundle, --skip-config, --skip-hugo, --profile`,
   {
     sizes: { type: "string", default: "1000,10000,100000" },
     "upload-sizes": { type: "string", default: "1000,100000" },
     "config-sizes": { type: "string", default: "10000" },
+    "hugo-size": { type: "string", default: "10000" },
+    "hugo-runs": { type: "string", default: "3" },
     uploads: { type: "string", default: "9" },
     burst: { type: "string", default: "1000" },
     seed: { type: "string", default: String(DEFAULT_SEED) },
@@ -43,6 +48,7 @@ function, printed as a table and written to --out (default bench/results.json). 
     "skip-burst": { type: "boolean", default: false },
     "skip-bundle": { type: "boolean", default: false },
     "skip-config": { type: "boolean", default: false },
+    "skip-hugo": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results.json" },
   },
@@ -65,6 +71,8 @@ const seed = count("seed", values.seed);
 const buildSizes = values["skip-build"] ? [] : sizesOf("sizes", values.sizes);
 const uploadSizes = values["skip-upload"] ? [] : sizesOf("upload-sizes", values["upload-sizes"]);
 const configSizes = values["skip-config"] ? [] : sizesOf("config-sizes", values["config-sizes"]);
+const hugoSizes = values["skip-hugo"] ? [] : [count("hugo-size", values["hugo-size"])].filter((n) => n > 0);
+const hugoRuns = Math.max(1, count("hugo-runs", values["hugo-runs"]));
 const populate = values.populate;
 if (populate !== "auto" && populate !== "full" && populate !== "state") throw new Error(`[bench] --populate must be auto, full or state, got "${populate}"`);
 const profileDir = values.profile ? join(REPO_ROOT, "bench/out/profiles") : undefined;
@@ -90,7 +98,7 @@ const uncommitted = git("status", "--porcelain", "--", "lib", "functions", "scri
 const commit = `${git("rev-parse", "HEAD")}${uncommitted && uncommitted !== "unknown" ? " + uncommitted changes" : ""}`;
 
 const corpora = new Map<number, string>();
-for (const n of [...new Set([...buildSizes, ...uploadSizes, ...configSizes])].sort((a, b) => a - b)) {
+for (const n of [...new Set([...buildSizes, ...uploadSizes, ...configSizes, ...hugoSizes])].sort((a, b) => a - b)) {
   progress(`[bench] corpus of ${n} posts…`);
   const corpus = await ensureCorpus(n, seed, progress);
   progress(`[bench]   ${corpus.reused ? "reused" : `generated in ${corpus.manifest.ms} ms`}: ${corpus.content} (${Math.round(corpus.manifest.bytes / 2 ** 20)} MB)`);
@@ -129,6 +137,13 @@ for (const n of buildSizes) {
   builds.push({ n, ...figures });
 }
 
+let hugo: HugoResult | undefined;
+for (const n of hugoSizes) {
+  progress(`[bench] anchor: hugo and npm run build on the ${n}-post corpus, interleaved, ${hugoRuns} runs each after one discarded…`);
+  hugo = await measureHugo(n, corpora.get(n)!, hugoRuns, progress);
+  progress(hugo.skipped ? `[bench]   anchor skipped: ${hugo.reason}` : `[bench]   Hugo / ours: ${hugo.ratio}`);
+}
+
 let upload: UploadFigures | undefined;
 if (uploadSizes.length > 0) {
   progress(`[bench] upload path on s3rver: sites of ${uploadSizes.join(", ")} posts…`);
@@ -160,6 +175,7 @@ const results = {
   builds,
   ...(upload ? { upload: { ...upload, requestTablesEqual: requestTablesEqual(upload.sites) } } : {}),
   ...(bundle ? { bundle } : {}),
+  ...(hugo ? { hugo } : {}),
   ...(configChanges.length > 0 ? { configChanges } : {}),
 };
 const targets = evaluate(results);
