@@ -53,7 +53,7 @@ function importOnce(file: string, nodeFlags: string[]): { importMs: number; cpuM
   const child = spawnSync(process.execPath, [...nodeFlags, "--input-type=module", "-e", IMPORT_SCRIPT(pathToFileURL(file).href)], {
     cwd: REPO_ROOT,
     // NODE_OPTIONS from the caller would add to (or undo) the flags being compared.
-    env: { ...process.env, NODE_OPTIONS: "", BUCKET: "bench", AWS_REGION: "us-east-1" },
+    env: { ...process.env, NODE_OPTIONS: "", BUCKET: "bench", PUBLISH_QUEUE_URL: "http://127.0.0.1/queue", AWS_REGION: "us-east-1" },
     encoding: "utf8",
   });
   const processMs = performance.now() - spawned;

@@ -217,7 +217,7 @@ async function prepareSite(n: number, corpus: string, putRate: number | undefine
     name,
     raw,
     logs,
-    deps: { bucket, bucketName: name, cacheControl: DEFAULT_CACHE_CONTROL, now: () => NOW, log: (e) => logs.push(e) },
+    deps: { bucket, bucketName: name, cacheControl: DEFAULT_CACHE_CONTROL, now: () => NOW, log: (e) => logs.push(e), send: async () => { throw new Error("[bench] uploads to a built site start no rescan"); } },
     populate: { mode, objects: mode === "full" ? n + 1 : 1, ms: populateMs, ...(projectedFullMs !== undefined ? { projectedFullMs } : {}), note },
     stateBuild: { content: mode === "full" ? "bucket" : "fs corpus", ms: stateBuildMs, posts: report.posts.length, feeds: report.feeds.length },
   };

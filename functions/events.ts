@@ -1,4 +1,5 @@
 import type { Change } from "../lib/publish/publish-changes.js";
+import type { RescanCursor } from "../lib/publish/rescan.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
 
 /** What one queue message asks for. */
@@ -6,8 +7,10 @@ export type Request =
   | { kind: "changes"; changes: Change[] }
   /** The 5-minute tick: publish posts whose time has come. */
   | { kind: "tick" }
-  /** Rebuild every feed from content/ (sent by hand to reconcile). */
+  /** Rescan content/ and make every feed agree with it (sent by hand to reconcile). */
   | { kind: "rebuild" }
+  /** The next step of a rescan under way: the continuation the function sent itself. */
+  | { kind: "rescan"; cursor: RescanCursor }
   /** Nothing for this publisher (another bucket, a key outside content/, S3's test event). */
   | { kind: "ignore"; why: string };
 
@@ -27,6 +30,7 @@ export function parseRequest(body: unknown, bucket: string): Request {
   const event = body as Record<string, unknown>;
 
   if (event.action === "rebuild") return { kind: "rebuild" };
+  if (event.action === "rescan") return { kind: "rescan", cursor: readCursor(event.rescan) };
   if (event["detail-type"] === "Scheduled Event" || event.action === "tick") return { kind: "tick" };
 
   if (event.source === "aws.s3") {
@@ -61,6 +65,20 @@ export function parseRequest(body: unknown, bucket: string): Request {
     return changesOf(changes);
   }
   throw new MalformedMessageError("neither an EventBridge event, an S3 notification nor a scheduled event");
+}
+
+/** The body of a continuation message, as continuationOf writes it. */
+export function continuationOf(cursor: RescanCursor): { action: "rescan"; rescan: RescanCursor } {
+  return { action: "rescan", rescan: { id: cursor.id, phase: cursor.phase, after: cursor.after } };
+}
+
+function readCursor(value: unknown): RescanCursor {
+  const c = value as Partial<RescanCursor> | null;
+  const phases: unknown[] = ["scan", "render", "commit"];
+  if (typeof c !== "object" || c === null || typeof c.id !== "string" || !phases.includes(c.phase) || !(c.after === null || typeof c.after === "string")) {
+    throw new MalformedMessageError("a rescan message without rescan.id, rescan.phase (scan, render or commit) and rescan.after (a key or null)");
+  }
+  return { id: c.id, phase: c.phase!, after: c.after };
 }
 
 /** S3 notifications form-urlencode object keys: "+" is a space, "%E9%93%B6" is 银. */

@@ -1,8 +1,9 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSRecord } from "aws-lambda";
-import { publish, type Change, type PublishResult } from "../lib/publish/publish-changes.js";
+import { publish, type PublishRequest, type PublishResult } from "../lib/publish/publish-changes.js";
+import type { RescanCursor } from "../lib/publish/rescan.js";
 import type { InvalidFile } from "../lib/publish/write-files.js";
 import type { Storage } from "../lib/storage/types.js";
-import { MalformedMessageError, parseRequest, type Request } from "./events.js";
+import { continuationOf, MalformedMessageError, parseRequest, type Request } from "./events.js";
 import type { Log } from "./log.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
 
@@ -12,6 +13,10 @@ export interface Deps {
   cacheControl: string;
   now: () => Date;
   log: Log;
+  /** Sends a continuation of a rescan to the publish queue, behind what is already in it. */
+  send: (body: object) => Promise<void>;
+  /** PublishOptions.rescanWork: how much of a rescan one invocation does. */
+  rescanWork?: number;
 }
 
 interface Message {
@@ -20,57 +25,94 @@ interface Message {
 }
 
 /**
- * Translates one invocation (an SQS batch, or an event delivered directly) into one core call and
- * the batch response. Changes from every message are applied together, so each affected feed is
- * written once per batch. When a change fails transiently, its message and every later one are
- * reported as failed: the queue is FIFO, and a later edit must not overtake an earlier one.
+ * Translates one invocation (an SQS batch, or an event delivered directly) into core calls and
+ * the batch response. Consecutive change messages are applied together, so each affected feed is
+ * written once per batch; a rebuild or a rescan step is a call of its own, in its place in the
+ * order. When a call fails, its messages and every later one are reported as failed: the queue
+ * is FIFO, and a later edit must not overtake an earlier one. A rescan that is not finished asks
+ * for a continuation, which is sent to the queue before the batch is answered.
  */
 export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchResponse> {
   const messages = readMessages(event, deps);
   const now = deps.now();
   const started = performance.now();
-
-  const changes: Change[] = [];
-  const owner: number[] = []; // message index of each change
-  for (const [index, m] of messages.entries()) {
-    if (m.request.kind !== "changes") continue;
-    for (const change of m.request.changes) {
-      changes.push(change);
-      owner.push(index);
-    }
-  }
-
-  let result: PublishResult;
-  try {
-    const rebuild = messages.some((m) => m.request.kind === "rebuild");
-    result = await publish({ bucket: deps.bucket, now, cacheControl: deps.cacheControl }, { changes, rebuild });
-  } catch (error) {
-    deps.log({ level: "error", type: "batch", outcome: "failed", error: String(error), messages: messages.length });
-    throw error;
-  }
-
-  for (const r of result.results) {
-    deps.log({ level: r.outcome === "rejected" ? "warn" : "info", type: "post", key: `${CONTENT_PREFIX}${r.key}`, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}), ms: r.ms });
-  }
-  for (const w of result.writes) {
-    if (w.outcome === "written" || w.outcome === "deleted") deps.log({ level: "info", type: "feed", key: w.key, outcome: w.outcome, ...(w.ms !== undefined ? { ms: w.ms } : {}) });
-  }
-
-  logInvalid(result.invalid, deps.log);
+  const options = { bucket: deps.bucket, now, cacheControl: deps.cacheControl, ...(deps.rescanWork !== undefined ? { rescanWork: deps.rescanWork } : {}) };
 
   const failures: SQSBatchItemFailure[] = [];
-  // Delivered directly, not by SQS: only a thrown error makes Lambda retry the invocation.
-  if (result.failedAt !== undefined && messages.every((m) => !m.id)) throw result.failure;
-  if (result.failedAt !== undefined) {
-    // Changes past the batch's own are posts that came due; the next tick retries those.
-    const firstFailed = owner[result.failedAt];
-    if (firstFailed !== undefined) {
-      for (const m of messages.slice(firstFailed)) if (m.id) failures.push({ itemIdentifier: m.id });
+  let next: RescanCursor | undefined;
+  let rebuilt = false;
+  for (const segment of segmentsOf(messages)) {
+    let result: PublishResult;
+    try {
+      result = await publish(options, segment.request);
+    } catch (error) {
+      deps.log({ level: "error", type: "batch", outcome: "failed", error: String(error), messages: messages.length });
+      // Delivered directly, or nothing before it succeeded: the whole invocation is retried.
+      if (segment.first === 0 || messages.every((m) => !m.id)) throw error;
+      failures.push(...failed(messages.slice(segment.first)));
+      break;
     }
-    deps.log({ level: "warn", type: "batch", outcome: "retrying", error: String(result.failure), retried: failures.length });
+    logResult(result, deps.log);
+    rebuilt ||= result.rebuilt;
+    if (result.next) next = result.next;
+    if (result.failedAt !== undefined) {
+      if (messages.every((m) => !m.id)) throw result.failure;
+      // Changes past the batch's own are posts that came due; the next tick retries those.
+      const firstFailed = segment.owner[result.failedAt];
+      if (firstFailed !== undefined) failures.push(...failed(messages.slice(firstFailed)));
+      deps.log({ level: "warn", type: "batch", outcome: "retrying", error: String(result.failure), retried: failures.length });
+      if (firstFailed !== undefined) break;
+    }
   }
-  deps.log({ level: "info", type: "batch", messages: messages.length, changes: changes.length, rebuilt: result.rebuilt, ms: Math.round(performance.now() - started) });
+  if (next) {
+    await deps.send(continuationOf(next));
+    deps.log({ level: "info", type: "rescan", outcome: "continues", id: next.id, phase: next.phase, after: next.after });
+  }
+  const changes = messages.reduce((n, m) => n + (m.request.kind === "changes" ? m.request.changes.length : 0), 0);
+  deps.log({ level: "info", type: "batch", messages: messages.length, changes, rebuilt, ms: Math.round(performance.now() - started) });
   return { batchItemFailures: failures };
+}
+
+interface Segment {
+  request: PublishRequest;
+  /** Index of its first message. */
+  first: number;
+  /** Message index of each change. */
+  owner: number[];
+}
+
+/** Runs of change messages (ticks and ignored messages among them) as one request; a rebuild or a rescan step alone. */
+function segmentsOf(messages: Message[]): Segment[] {
+  const segments: Segment[] = [];
+  let open: Segment | undefined;
+  for (const [index, { request }] of messages.entries()) {
+    if (request.kind === "rebuild" || request.kind === "rescan") {
+      open = undefined;
+      segments.push({ request: request.kind === "rebuild" ? { changes: [], rebuild: true } : { changes: [], rescan: request.cursor }, first: index, owner: [] });
+      continue;
+    }
+    if (!open) segments.push((open = { request: { changes: [] }, first: index, owner: [] }));
+    if (request.kind !== "changes") continue;
+    for (const change of request.changes) {
+      open.request.changes.push(change);
+      open.owner.push(index);
+    }
+  }
+  return segments;
+}
+
+function failed(messages: Message[]): SQSBatchItemFailure[] {
+  return messages.flatMap((m) => (m.id ? [{ itemIdentifier: m.id }] : []));
+}
+
+function logResult(result: PublishResult, log: Log): void {
+  for (const r of result.results) {
+    log({ level: r.outcome === "rejected" ? "warn" : "info", type: "post", key: `${CONTENT_PREFIX}${r.key}`, outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}), ms: r.ms });
+  }
+  for (const w of result.writes) {
+    if (w.outcome === "written" || w.outcome === "deleted") log({ level: "info", type: "feed", key: w.key, outcome: w.outcome, ...(w.ms !== undefined ? { ms: w.ms } : {}) });
+  }
+  logInvalid(result.invalid, log);
 }
 
 function readMessages(event: unknown, deps: Deps): Message[] {

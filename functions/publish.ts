@@ -1,4 +1,5 @@
 import { S3Client } from "@aws-sdk/client-s3";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { retryingStorage } from "../lib/storage/retry.js";
 import { createS3Storage } from "../lib/storage/s3.js";
 import { s3ClientConfigFromEnv } from "../lib/storage/s3-client-config.js";
@@ -13,6 +14,13 @@ const settings = readSettings(process.env);
 const client = new S3Client(s3ClientConfigFromEnv(process.env));
 const bucket = retryingStorage(createS3Storage({ client, bucket: settings.bucket }));
 
+const queue = new SQSClient({});
+// The one message group of infra/queue.yml: continuations wait behind the uploads already queued.
+// The queue deduplicates by content, so a continuation sent twice within five minutes arrives once.
+const send = async (body: object) => {
+  await queue.send(new SendMessageCommand({ QueueUrl: settings.queueUrl, MessageBody: JSON.stringify(body), MessageGroupId: "feeds" }));
+};
+
 /** SQS (FIFO) batches of EventBridge events from S3 and the schedule; see functions/events.ts. */
 export const handler = (event: unknown) =>
-  handleEvent(event, { bucket, bucketName: settings.bucket, cacheControl: settings.cacheControl, now: () => new Date(), log: logJson });
+  handleEvent(event, { bucket, bucketName: settings.bucket, cacheControl: settings.cacheControl, now: () => new Date(), log: logJson, send });

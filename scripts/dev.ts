@@ -94,7 +94,10 @@ const deps = {
   cacheControl: DEFAULT_CACHE_CONTROL,
   now: () => new Date(),
   log,
+  // Continuations of a rescan the function sends itself: delivered after what is queued, as SQS would.
+  send: async (body: object) => void continuations.push(body),
 };
+const continuations: object[] = [];
 
 let sequence = 0;
 // The keys the EventBridge rule in infra/queue.yml routes: content/*.md, *.markdown and *.html.
@@ -106,15 +109,18 @@ async function deliver(): Promise<void> {
     const key = (e as { detail: { object: { key: string } } }).detail.object.key;
     return key.startsWith(CONTENT_PREFIX) && ROUTED.test(key);
   });
-  for (let i = 0; i < events.length; i += 10) {
-    const Records = events.slice(i, i + 10).map((body) => ({
-      messageId: `dev-${++sequence}`,
-      body: JSON.stringify(body),
-      eventSource: "aws:sqs",
-      attributes: { MessageGroupId: "feeds", SequenceNumber: String(sequence) },
-    }));
-    await handleEvent({ Records }, deps);
-  }
+  for (let i = 0; i < events.length; i += 10) await handleEvent({ Records: recordsOf(events.slice(i, i + 10)) }, deps);
+  while (continuations.length > 0) await handleEvent({ Records: recordsOf(continuations.splice(0, 10)) }, deps);
+}
+
+/** SQS FIFO records of the publish queue's one message group. */
+function recordsOf(bodies: unknown[]) {
+  return bodies.map((body) => ({
+    messageId: `dev-${++sequence}`,
+    body: JSON.stringify(body),
+    eventSource: "aws:sqs",
+    attributes: { MessageGroupId: "feeds", SequenceNumber: String(sequence) },
+  }));
 }
 
 async function upload(file: string): Promise<void> {
@@ -141,8 +147,8 @@ const feeds = `${endpoint}/${BUCKET}/feeds`;
 console.log(`\nLocal S3 server at ${endpoint}, bucket ${BUCKET}. Feeds:\n  ${feeds}/rss.xml\n  ${feeds}/atom.xml\n  ${feeds}/feed.json\n  ${feeds}/index.opml`);
 /** The scheduled event the deployed schedule sends through the same queue. */
 async function tick(): Promise<void> {
-  const Records = [{ messageId: `dev-${++sequence}`, body: JSON.stringify({ "detail-type": "Scheduled Event", source: "aws.events" }), eventSource: "aws:sqs", attributes: { MessageGroupId: "feeds", SequenceNumber: String(sequence) } }];
-  await handleEvent({ Records }, deps);
+  await handleEvent({ Records: recordsOf([{ "detail-type": "Scheduled Event", source: "aws.events" }]) }, deps);
+  while (continuations.length > 0) await handleEvent({ Records: recordsOf(continuations.splice(0, 10)) }, deps);
 }
 
 if (values.once) {

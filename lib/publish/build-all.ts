@@ -45,7 +45,8 @@ export interface BuildReport {
   invalid: InvalidFile[];
 }
 
-const OUTPUT_NAMES = new Set([...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.split("/").pop()]);
+/** The names of the files a feed folder can hold, and the OPML's. */
+export const OUTPUT_NAMES = new Set([...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.split("/").pop()]);
 
 /**
  * Builds every feed from everything under `content`: the local build and the full rebuild of a

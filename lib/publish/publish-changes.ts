@@ -7,18 +7,20 @@ import { isPostKey } from "../posts/parse-post.js";
 import { isLive } from "../posts/post.js";
 import { prefixStorage } from "../storage/prefix.js";
 import type { Storage } from "../storage/types.js";
-import { buildAll } from "./build-all.js";
 import { compareRefs, fromStoredItem, join, leave, refillPlan, toStoredItem, type FeedState, type Ref, type StoredItem } from "./feed-state.js";
 import { applyStateWrites, clearJournal, readJournal, writeJournal } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
-import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, STATE_VERSION, unschedule } from "./state-store.js";
+import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, SITE_STATE_KEY, STATE_VERSION, unschedule, type SiteState } from "./state-store.js";
 import { postRecord } from "./full-state.js";
 import { parseDate } from "../posts/dates.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
 import { CONTENT_PREFIX } from "../layout.js";
+import { compareKeys } from "../storage/keys.js";
+import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
+import { markUntrusted, newRescanId, RESCAN_STEP, runRescan, sameCursor, settleJournal, type RescanContext, type RescanCursor, type RescanResult } from "./rescan.js";
 
 /**
  * A post that was written or removed under content/; `key` is relative to content/. `removed` is
@@ -29,7 +31,8 @@ export interface Change {
   removed: boolean;
 }
 
-export type ChangeOutcome = "published" | "scheduled" | "draft" | "removed" | "rejected" | "ignored";
+/** "deferred": a rescan of an untrusted index is under way; the change is kept and applied when it ends. */
+export type ChangeOutcome = "published" | "scheduled" | "draft" | "removed" | "rejected" | "ignored" | "deferred";
 
 export interface ChangeResult {
   key: string;
@@ -45,8 +48,10 @@ export interface PublishResult {
   failure?: StorageError | PostBugError;
   writes: WriteOutcome[];
   invalid: InvalidFile[];
-  /** The state was missing or could not serve the change, so everything was rebuilt from content/. */
+  /** A rescan of content/ ran in this call (the state was missing or could not serve the change, or one was asked for). */
   rebuilt: boolean;
+  /** The rescan is not finished: deliver this continuation (through the same queue, after this batch). */
+  next?: RescanCursor;
   /** A configuration change was followed by rendering every feed again from its state. */
   rerendered?: boolean;
   /** ...and, the zone or feed length being new, by choosing every feed again from the post records. */
@@ -59,20 +64,29 @@ export interface PublishOptions {
   now: Date;
   cacheControl?: string;
   reserveSize?: number;
-}
-
-/** What one invocation asks of the core: the posts that changed (none on a tick), and whether to rebuild everything. */
-export interface PublishRequest {
-  changes: Change[];
-  rebuild?: boolean;
+  /** Work a rescan may do in this call (RESCAN_STEP.work by default; Infinity runs it to the end). */
+  rescanWork?: number;
 }
 
 /**
- * The core's one entry: every caller (the function, `npm run dev`) hands it a request, and it
- * decides between an incremental publish and a full rebuild from content/.
+ * What one invocation asks of the core: the posts that changed (none on a tick), a rescan of
+ * content/ (`rebuild`), or the next step of a rescan under way (`rescan`, its continuation).
+ */
+export interface PublishRequest {
+  changes: Change[];
+  rebuild?: boolean;
+  rescan?: RescanCursor;
+}
+
+/**
+ * The core's one entry: every caller (the function, `npm run dev`, `npm run rebuild`) hands it a
+ * request, and it decides between an incremental publish, a re-render or re-choice of the feeds
+ * after a configuration change, and a rescan of content/ in steps (rescan.ts).
  */
 export async function publish(options: PublishOptions, request: PublishRequest): Promise<PublishResult> {
-  return request.rebuild ? rebuild(options, request.changes) : publishChanges(options, request.changes);
+  if (request.rescan) return continueRescan(options, request.rescan);
+  if (request.rebuild) return startRescan(options, request.changes, true);
+  return publishChanges(options, request.changes);
 }
 
 /**
@@ -94,6 +108,12 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const [journal, config, loadedSite] = await Promise.all([readJournal(bucket), loadConfig(content), loadSiteState(bucket)]);
   if (journal) await applyStateWrites(bucket, journal.writes);
   const site = journal ? await loadSiteState(bucket) : loadedSite;
+  if (site?.rescan) {
+    // A step the rescan was killed in: its files are checked now, so the mark written next is the last word.
+    if (!journal) return deferToRescan(options, site, changes);
+    await settleJournal(await rescanContext(options));
+    return deferToRescan(options, (await loadSiteState(bucket))!, changes);
+  }
   // A changed _config.yml changes every feed, and a new Cache-Control must reach every feed object.
   // When the change leaves every feed's posts as they are (a title, a URL, a display title), the
   // feeds are rendered again from the posts they show; a new zone or feed length chooses every
@@ -104,7 +124,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const changed = site !== null && (site.config !== hash || site.cacheControl !== cacheControl);
   const reorder = changed && site.membership !== membershipHash(config);
   if (!site || site.version !== STATE_VERSION || (reorder && site.limits !== limitsHash(config))) {
-    return rebuild(options, changes);
+    return startRescan(options, changes, false);
   }
 
   // Files a killed run may have left half-written: their feeds are rendered again from the state.
@@ -132,7 +152,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   };
 
   let run = await start();
-  if (!run) return rebuild(options, changes);
+  if (!run) return startRescan(options, changes, false);
   // After a new zone the scheduled dates are the state's, read again, not the ones first loaded.
   const due = Object.entries(run.state.site.scheduled)
     .filter(([key, date]) => date <= now.getTime() && !changes.some((c) => c.key === key))
@@ -145,14 +165,14 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     // is undone by starting again from the stored state with only the changes before it.
     const failed = applied;
     run = await start();
-    if (!run) return rebuild(options, changes);
+    if (!run) return startRescan(options, changes, false);
     applied = await applyChanges(run, all.slice(0, failed.failedAt));
     if (applied.failedAt === undefined) applied = { ...applied, failedAt: failed.failedAt, failure: failed.failure };
   }
   const { results, failedAt, failure } = applied;
   const { state } = run;
 
-  if (!(await refillFeeds(run))) return rebuild(options, changes, results);
+  if (!(await refillFeeds(run))) return startRescan(options, changes, false);
   const plan = await planFeeds(run, bucket, verify);
   const writes = state.writes();
   const journaled = plan.files.length > 0 || writes.length > 0;
@@ -288,20 +308,6 @@ async function applyChanges(run: Run, changes: Change[]): Promise<Applied> {
   return { results };
 }
 
-/** What one run works with. */
-interface Run {
-  content: Storage;
-  config: SiteConfig;
-  now: Date;
-  state: WorkingState;
-  reserveSize: number;
-  /** Write every rendered file even when its bytes are unchanged: a new Cache-Control must reach it. */
-  force: boolean;
-  /** The items stored in the feed states are rendered with this configuration. */
-  itemsCurrent: boolean;
-  rerendered: boolean;
-}
-
 /**
  * Applies one change to the working state. Every read happens before anything is changed, so a
  * failed read leaves the state as if the change had not been seen, and it can be retried as is.
@@ -368,128 +374,132 @@ async function refillFeeds(run: Run): Promise<boolean> {
 }
 
 /**
- * The rendered item of a post the state says is live, or undefined when it is gone, now rejected
- * or not live any more: the state is then behind content/.
+ * Starts a rescan of content/. Asked for over an index that can be trusted, the index stays in
+ * use and the rescan only corrects it; otherwise the site state is marked, and the changes of
+ * this call wait in the mark until the rescan commits. Runs as many steps as this call's work
+ * allows; the result's `next` says where to continue.
  */
-async function liveItem(run: Run, key: string): Promise<StoredItem | undefined> {
-  const post = await loadPost(run.content, key, run.config).catch((error: unknown) => {
-    if (error instanceof PostError) return null;
-    throw error;
-  });
-  return post && isLive(post, run.now) ? toStoredItem(post.key, renderItem(post, run.config)) : undefined;
+async function startRescan(options: PublishOptions, changes: Change[], requested: boolean): Promise<PublishResult> {
+  const ctx = await rescanContext(options);
+  const site = await loadSiteState(options.bucket);
+  if (site?.rescan) return deferToRescan(options, site, changes);
+  if (requested && site !== null && trusts(site, ctx)) {
+    const first = await publishChanges(options, changes);
+    if (first.rebuilt) return first; // the index could not serve the changes: an untrusted rescan has begun
+    const rescan = await runRescan(ctx, { id: newRescanId(ctx.now, site), phase: "scan", after: null });
+    return merge(first, rescanResult(rescan));
+  }
+  const mark = await markUntrusted(ctx, site, changes.map((c) => c.key).filter(isPostKey));
+  return finishRescan(options, ctx, await runRescan(ctx, mark.rescan!.cursor), changes);
 }
 
-interface FeedsPlan {
-  /** Output files the plan writes or deletes, for the journal. */
-  files: string[];
-  invalid: InvalidFile[];
-  execute(cacheControl: string): Promise<WriteOutcome[]>;
+/** One continuation: the step it names, if that is where the rescan stands. */
+async function continueRescan(options: PublishOptions, cursor: RescanCursor): Promise<PublishResult> {
+  const ctx = await rescanContext(options);
+  await settleJournal(ctx);
+  const site = await loadSiteState(options.bucket);
+  if (!site) return startRescan(options, [], false);
+  const progress = site.rescan;
+  if (progress) {
+    if (progress.cursor.id !== cursor.id) return nothing();
+    if (progress.config !== configHash(ctx.config) || progress.cacheControl !== ctx.cacheControl) {
+      // What was read so far may have been read under other settings: start again, keeping what waits.
+      const mark = await markUntrusted(ctx, site, []);
+      return finishRescan(options, ctx, await runRescan(ctx, mark.rescan!.cursor), []);
+    }
+    if (sameCursor(progress.cursor, cursor)) return finishRescan(options, ctx, await runRescan(ctx, cursor), []);
+    // This step was done, and its continuation may have been lost with the invocation: send it again.
+    if (sameCursor(progress.previous, cursor)) return { ...nothing(), rebuilt: true, next: progress.cursor };
+    return nothing();
+  }
+  if (site.rescanDone === cursor.id) return nothing();
+  if (!trusts(site, ctx)) {
+    // A configuration change came in between: it is applied the usual way first.
+    const first = await publishChanges(options, []);
+    const after = await loadSiteState(options.bucket);
+    if (first.rebuilt || !after || !trusts(after, ctx)) return first;
+  }
+  return rescanResult(await runRescan(ctx, cursor));
 }
 
 /**
- * Renders every changed feed and decides which files to write or delete, updating the state's
- * file hashes and feed list as if that succeeds; nothing is written until `execute`. Files in
- * `verify` are compared with the storage instead of the remembered hashes.
+ * While an untrusted rescan runs, changes wait in its mark. Every call also sends the rescan's
+ * continuation again: the invocation that started it or ran its last step may have died before
+ * sending it. FIFO deduplication drops the copy while the first is in flight, and a step already
+ * done ignores a late copy (see continueRescan), so the copies do not multiply.
  */
-async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>): Promise<FeedsPlan> {
-  const { state, config } = run;
-  const site = state.site;
-  const feedsBefore = site.feeds.join("\n");
-  const deletes = new Set<string>();
-  const rendered: { feed: FeedState; files: OutputFile[] }[] = [];
-  for (const dir of [...state.changedFeeds].sort()) {
-    const feed = state.feed(dir);
-    if (feed.total === 0 && dir !== SITE_FEED.dir) {
-      // Every file the feed can have, not only those remembered: a killed run may have written one.
-      for (const file of Object.values(FEED_FILES)) deletes.add(`${dir}/${file.name}`);
-      site.feeds = site.feeds.filter((d) => d !== dir);
-      state.dropFeed(dir);
-      continue;
-    }
-    if (!site.feeds.includes(dir)) site.feeds = [...site.feeds, dir].sort();
-    rendered.push({ feed, files: renderFeed(feed.feed, feed.items.map(fromStoredItem), config) });
+async function deferToRescan(options: PublishOptions, site: SiteState, changes: Change[]): Promise<PublishResult> {
+  const progress = site.rescan!;
+  const pending = [...new Set([...progress.pending, ...changes.map((c) => c.key).filter(isPostKey)])].sort(compareKeys);
+  if (pending.length !== progress.pending.length) {
+    progress.pending = pending;
+    await applyStateWrites(options.bucket, [{ key: SITE_STATE_KEY, body: JSON.stringify(site) }]);
   }
-  for (const key of verify) if (key !== OPML_FILE.key && !site.feeds.includes(dirOfFile(key))) deletes.add(key);
+  return { results: deferredOf(changes), writes: [], invalid: [], rebuilt: false, next: progress.cursor };
+}
 
-  const invalid: InvalidFile[] = [];
-  const plans: FilePlan[] = [];
-  await Promise.all(
-    rendered.map(async ({ feed, files }) => {
-      for (const plan of await planWrites(bucket, files, { hashes: feed.hashes, verify, force: run.force })) {
-        remember(feed.hashes, plan);
-        if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: feed.items.map((i) => i.key) });
-        plans.push(plan);
-      }
-    }),
+/** After steps of an untrusted rescan: once it has committed, the changes that waited are applied. */
+async function finishRescan(options: PublishOptions, ctx: RescanContext, rescan: RescanResult, changes: Change[]): Promise<PublishResult> {
+  const result = rescanResult(rescan);
+  if (!rescan.pending) {
+    const waiting = new Set(changes.map((c) => c.key));
+    return { ...result, results: [...deferredOf(changes), ...result.results.filter((r) => !waiting.has(r.key))] };
+  }
+  const applied = await publishChanges({ ...options, now: ctx.now }, rescan.pending.map((key) => ({ key, removed: false })));
+  // Each change of this call reported once: by what applying it gave.
+  const named = new Set(applied.results.map((r) => r.key));
+  return merge({ ...result, results: result.results.filter((r) => !named.has(r.key)) }, applied);
+}
+
+function deferredOf(changes: Change[]): ChangeResult[] {
+  return changes.map((c) =>
+    isPostKey(c.key)
+      ? { key: c.key, outcome: "deferred", reason: "a rescan of content/ is under way; the change is applied when it ends", ms: 0 }
+      : { key: c.key, outcome: "ignored", reason: "not a post file", ms: 0 },
   );
-  if (site.feeds.join("\n") !== feedsBefore || verify.has(OPML_FILE.key) || run.rerendered) {
-    const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
-    for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { hashes, verify, force: run.force })) {
-      remember(hashes, plan);
-      if (hashes[OPML_FILE.key]) site.opml = hashes[OPML_FILE.key];
-      else delete site.opml;
-      if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: [] });
-      plans.push(plan);
-    }
-  }
-  plans.sort((a, b) => (a.file.key < b.file.key ? -1 : 1));
-  const deleted = [...deletes].sort();
+}
+
+/** A site state incremental runs may use as it is, with this configuration and Cache-Control. */
+function trusts(site: SiteState, ctx: RescanContext): boolean {
+  return !site.rescan && site.version === STATE_VERSION && site.config === configHash(ctx.config) && site.cacheControl === ctx.cacheControl && site.limits === limitsHash(ctx.config);
+}
+
+async function rescanContext(options: PublishOptions): Promise<RescanContext> {
+  const content = prefixStorage(options.bucket, CONTENT_PREFIX);
+  const config = await loadConfig(content);
   return {
-    files: [...plans.filter((p) => p.action === "write").map((p) => p.file.key), ...deleted],
-    invalid,
-    async execute(cacheControl) {
-      const outcomes = await executeWrites(bucket, plans, { cacheControl });
-      await mapLimit(deleted, 8, (key) => bucket.delete(key));
-      return [...outcomes, ...deleted.map((key) => ({ key, outcome: "deleted" as const }))];
-    },
-  };
-}
-
-/**
- * Records the hash the file will have once the plan is carried out: the rendered one, or for a
- * file that is not written, what the storage holds (a verified file may differ from what was
- * remembered, and an invalid one keeps its last good bytes).
- */
-function remember(hashes: Record<string, string>, plan: FilePlan): void {
-  const key = plan.file.key;
-  if (plan.action !== "invalid") hashes[key] = plan.sha256;
-  else if (plan.stored) hashes[key] = plan.stored;
-  else delete hashes[key];
-}
-
-/** The feed folder an output file belongs to: "feeds/x/rss.xml" → "feeds/x". */
-function dirOfFile(key: string): string {
-  return key.slice(0, key.lastIndexOf("/"));
-}
-
-async function rebuild(options: PublishOptions, changes: Change[], results: ChangeResult[] = []): Promise<PublishResult> {
-  const report = await buildAll({
-    content: prefixStorage(options.bucket, CONTENT_PREFIX),
-    output: options.bucket,
-    state: options.bucket,
+    bucket: options.bucket,
+    content,
+    config,
     now: options.now,
-    ...(options.cacheControl ? { cacheControl: options.cacheControl } : {}),
-    ...(options.reserveSize ? { reserveSize: options.reserveSize } : {}),
-  });
-  const rejected = new Map(report.rejected.map((e) => [e.key, e.reason]));
-  const byKey = new Map(report.posts.map((p) => [p.key, p]));
-  const outcomes: ChangeResult[] = changes.map((c) => {
-    if (!isPostKey(c.key)) return { key: c.key, outcome: "ignored", reason: "not a post file", ms: 0 };
-    const post = byKey.get(c.key);
-    const reason = rejected.get(c.key);
-    const outcome: ChangeOutcome = reason ? "rejected" : !post ? "removed" : post.draft ? "draft" : isLive(post, options.now) ? "published" : "scheduled";
-    return { key: c.key, outcome, ...(reason ? { reason } : {}), ms: results.find((r) => r.key === c.key)?.ms ?? 0 };
-  });
-  // A rebuild reads every post: the ones rejected besides the changed ones are reported too.
-  const named = new Set(changes.map((c) => c.key));
-  for (const e of report.rejected) if (!named.has(e.key)) outcomes.push({ key: e.key, outcome: "rejected", reason: e.reason, ms: 0 });
-  return {
-    results: outcomes,
-    writes: [
-      ...report.writes,
-      ...report.deleted.map((key) => ({ key, outcome: "deleted" as const })),
-    ],
-    invalid: report.invalid,
-    rebuilt: true,
+    cacheControl: options.cacheControl ?? DEFAULT_CACHE_CONTROL,
+    reserveSize: options.reserveSize ?? 2 * config.feeds.limit,
+    work: options.rescanWork ?? RESCAN_STEP.work,
   };
+}
+
+function rescanResult(rescan: RescanResult): PublishResult {
+  return {
+    results: rescan.rejected.map((e) => ({ key: e.key, outcome: "rejected" as const, reason: e.reason, ms: 0 })),
+    writes: rescan.writes,
+    invalid: rescan.invalid,
+    rebuilt: true,
+    ...(rescan.next ? { next: rescan.next } : {}),
+  };
+}
+
+function merge(a: PublishResult, b: PublishResult): PublishResult {
+  const failure = a.failedAt !== undefined ? { failedAt: a.failedAt, failure: a.failure! } : b.failedAt !== undefined ? { failedAt: b.failedAt, failure: b.failure! } : {};
+  return {
+    results: [...a.results, ...b.results],
+    writes: [...a.writes, ...b.writes],
+    invalid: [...a.invalid, ...b.invalid],
+    rebuilt: a.rebuilt || b.rebuilt,
+    ...failure,
+    ...(b.next ?? a.next ? { next: (b.next ?? a.next)! } : {}),
+  };
+}
+
+function nothing(): PublishResult {
+  return { results: [], writes: [], invalid: [], rebuilt: false };
 }

@@ -3,6 +3,7 @@ import type { SiteConfig } from "../config.js";
 import type { FeedDefinition } from "../feeds/model.js";
 import type { Storage } from "../storage/types.js";
 import type { FeedState } from "./feed-state.js";
+import type { RescanProgress } from "./rescan.js";
 import { STATE_PREFIX } from "../layout.js";
 import { decodeState } from "./state-codec.js";
 
@@ -19,7 +20,8 @@ import { decodeState } from "./state-codec.js";
  * A full rebuild writes all of it anew; the incremental path reads and writes only the pieces an
  * upload touches.
  */
-export const STATE_VERSION = 1;
+// 2: stored items may carry a lead image. A state of another version is rescanned from content/.
+export const STATE_VERSION = 2;
 
 export interface PostRecord {
   /** Feed folders the post is a live member of. */
@@ -63,6 +65,10 @@ export interface SiteState {
   scheduledWall?: Record<string, string | null>;
   /** Hash of the OPML file as last written. */
   opml?: string;
+  /** Present while a rescan runs over an index no run may trust (config is then "rescanning"). */
+  rescan?: RescanProgress;
+  /** The last such rescan that committed: its late messages are ignored. */
+  rescanDone?: string;
 }
 
 export type PostShard = Record<string, PostRecord>;

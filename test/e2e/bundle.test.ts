@@ -102,6 +102,7 @@ async function invoke(site: Site, event: unknown): Promise<{ result: unknown; lo
   const run = await runNode(script, JSON.stringify(event), {
     NODE_OPTIONS,
     BUCKET: site.bucket,
+    PUBLISH_QUEUE_URL: "http://127.0.0.1/queue",
     AWS_ENDPOINT_URL_S3: server.endpoint,
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "S3RVER",

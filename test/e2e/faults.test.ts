@@ -121,7 +121,7 @@ let sites = 0;
 async function createFaultySite(): Promise<FaultySite> {
   const bucket = `faults-${++sites}`;
   await server.createBucket(bucket);
-  const settings = readSettings({ BUCKET: bucket });
+  const settings = readSettings({ BUCKET: bucket, PUBLISH_QUEUE_URL: "http://127.0.0.1/queue" });
   // Built once, as functions/publish.ts builds it per cold start: one client, one retry budget.
   const lambda = tracked(retryingStorage(createS3Storage({ client, bucket })));
   const queue = createFifoQueue({ maxReceiveCount: MAX_RECEIVE_COUNT });
@@ -150,7 +150,7 @@ async function createFaultySite(): Promise<FaultySite> {
       events = [];
       const now = site.now;
       await queue.drain(
-        (event) => handleEvent(event, { bucket: lambda.storage, bucketName: bucket, cacheControl: settings.cacheControl, now: () => now, log: () => {} }),
+        (event) => handleEvent(event, { bucket: lambda.storage, bucketName: bucket, cacheControl: settings.cacheControl, now: () => now, log: () => {}, send: async (body) => queue.send([body]) }),
         // The visibility timeout (360 s) is far longer than any call the failed invocation left running.
         async () => {
           await lambda.settled();

@@ -66,7 +66,7 @@ export interface SiteOptions {
 export async function createSite(server: S3Server, posts: Record<string, string> = {}, options: SiteOptions = {}): Promise<Site> {
   const bucket = `site-${++sites}`;
   await server.createBucket(bucket);
-  const settings = readSettings({ BUCKET: bucket, CACHE_CONTROL: options.cacheControl });
+  const settings = readSettings({ BUCKET: bucket, CACHE_CONTROL: options.cacheControl, PUBLISH_QUEUE_URL: "http://127.0.0.1/queue" });
   const logs: LogEntry[] = [];
   const puts: string[] = [];
   const deletes: string[] = [];
@@ -91,7 +91,7 @@ export async function createSite(server: S3Server, posts: Record<string, string>
       puts.length = 0;
       deletes.length = 0;
     },
-    run(event, options = {}) {
+    async run(event, options = {}) {
       const inner = retryingStorage(options.faults ? options.faults(s3) : s3);
       const counted: Storage = {
         ...inner,
@@ -106,7 +106,15 @@ export async function createSite(server: S3Server, posts: Record<string, string>
       };
       const now = options.now ?? NOW;
       const cacheControl = options.cacheControl ?? settings.cacheControl;
-      return handleEvent(event, { bucket: counted, bucketName: settings.bucket, cacheControl, now: () => now, log: (e) => logs.push(e) });
+      // Continuations of a rescan go back through the queue behind this batch, and are delivered next.
+      const sent: object[] = [];
+      const deps = { bucket: counted, bucketName: settings.bucket, cacheControl, now: () => now, log: (e: LogEntry) => logs.push(e), send: async (body: object) => void sent.push(body) };
+      const response = await handleEvent(event, deps);
+      while (sent.length > 0) {
+        const continued = await handleEvent(sqsFifoEvent(sent.splice(0, 10)), deps);
+        if (continued.batchItemFailures.length > 0) throw new Error("[e2e] a rescan continuation failed");
+      }
+      return response;
     },
     async upload(key, body) {
       await server.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "text/markdown; charset=utf-8" }));

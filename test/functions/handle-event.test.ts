@@ -29,7 +29,7 @@ async function bucketWith(...posts: string[]): Promise<MemoryStorage> {
 }
 
 function depsFor(bucket: Storage, logs: Record<string, unknown>[] = []): Deps {
-  return { bucket, bucketName: BUCKET, cacheControl: "public, max-age=60", now: () => NOW, log: (e) => logs.push(e) };
+  return { bucket, bucketName: BUCKET, cacheControl: "public, max-age=60", now: () => NOW, log: (e) => logs.push(e), send: async () => { throw new Error("no rescan continues at this size"); } };
 }
 
 const created = (key: string) => eventBridgeS3Event({ bucket: BUCKET, key, type: "Object Created" });

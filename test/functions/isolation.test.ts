@@ -54,7 +54,7 @@ async function siteWith(posts: Record<string, string>): Promise<MemoryStorage> {
 }
 
 function deps(bucket: MemoryStorage, logs: Record<string, unknown>[]): Deps {
-  return { bucket, bucketName: BUCKET, cacheControl: "public, max-age=60", now: () => NOW, log: (e) => logs.push(e) };
+  return { bucket, bucketName: BUCKET, cacheControl: "public, max-age=60", now: () => NOW, log: (e) => logs.push(e), send: async () => { throw new Error("no rescan continues at this size"); } };
 }
 
 async function siteTitles(bucket: MemoryStorage): Promise<string[]> {

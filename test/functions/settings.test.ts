@@ -3,9 +3,12 @@ import { readSettings } from "../../functions/settings.js";
 import { ConfigError } from "../../lib/errors.js";
 import { DEFAULT_CACHE_CONTROL } from "../../lib/publish/write-files.js";
 
+const QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/feedpub-dev-publish.fifo";
+
+/** Problems with `env`, the queue URL set unless `env` says otherwise. */
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
-    readSettings(env);
+    readSettings({ PUBLISH_QUEUE_URL: QUEUE_URL, ...env });
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return (error as ConfigError).problems;
@@ -15,8 +18,8 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 
 describe("readSettings: BUCKET", () => {
   it("reads a valid bucket name, trimmed", () => {
-    expect(readSettings({ BUCKET: "feedpub-dev-contentbucket-1x9k2m7q4w8e" }).bucket).toBe("feedpub-dev-contentbucket-1x9k2m7q4w8e");
-    expect(readSettings({ BUCKET: " my.bucket-1 \n" }).bucket).toBe("my.bucket-1");
+    expect(readSettings({ PUBLISH_QUEUE_URL: QUEUE_URL, BUCKET: "feedpub-dev-contentbucket-1x9k2m7q4w8e" }).bucket).toBe("feedpub-dev-contentbucket-1x9k2m7q4w8e");
+    expect(readSettings({ PUBLISH_QUEUE_URL: QUEUE_URL, BUCKET: " my.bucket-1 \n" }).bucket).toBe("my.bucket-1");
   });
 
   it.each([
@@ -39,7 +42,7 @@ describe("readSettings: BUCKET", () => {
   );
 
   it("says which file it is about: the environment", () => {
-    expect(() => readSettings({})).toThrow(/^environment: BUCKET is not set/);
+    expect(() => readSettings({ PUBLISH_QUEUE_URL: QUEUE_URL })).toThrow(/^environment: BUCKET is not set/);
   });
 });
 
@@ -49,12 +52,12 @@ describe("readSettings: CACHE_CONTROL", () => {
     ["empty", ""],
     ["whitespace", "  "],
   ])("defaults to %s when it is %s", (_what, value) => {
-    expect(readSettings({ BUCKET: "feeds", CACHE_CONTROL: value }).cacheControl).toBe(DEFAULT_CACHE_CONTROL);
+    expect(readSettings({ PUBLISH_QUEUE_URL: QUEUE_URL, BUCKET: "feeds", CACHE_CONTROL: value }).cacheControl).toBe(DEFAULT_CACHE_CONTROL);
     expect(DEFAULT_CACHE_CONTROL).toBe("public, max-age=300, stale-while-revalidate=600");
   });
 
   it("takes an override as it is, trimmed", () => {
-    expect(readSettings({ BUCKET: "feeds", CACHE_CONTROL: " public, max-age=60 " }).cacheControl).toBe("public, max-age=60");
+    expect(readSettings({ PUBLISH_QUEUE_URL: QUEUE_URL, BUCKET: "feeds", CACHE_CONTROL: " public, max-age=60 " }).cacheControl).toBe("public, max-age=60");
   });
 
   it.each(["public,\nmax-age=60", "public, max-age=60\r\nX-Injected: 1", "public\r, max-age=60"])(
@@ -70,4 +73,26 @@ describe("readSettings: CACHE_CONTROL", () => {
       "CACHE_CONTROL must be a single header value",
     ]);
   });
+});
+
+describe("readSettings: PUBLISH_QUEUE_URL", () => {
+  it("reads the FIFO queue's URL, trimmed", () => {
+    expect(readSettings({ BUCKET: "feeds", PUBLISH_QUEUE_URL: ` ${QUEUE_URL}\n` }).queueUrl).toBe(QUEUE_URL);
+  });
+
+  it.each([
+    ["missing", undefined],
+    ["empty", ""],
+  ])("refuses it %s, naming it and what it is for", (_what, value) => {
+    expect(problemsOf({ BUCKET: "feeds", PUBLISH_QUEUE_URL: value })).toEqual([
+      "PUBLISH_QUEUE_URL is not set: it names the FIFO queue the function sends a rescan's next step to",
+    ]);
+  });
+
+  it.each(["https://sqs.us-east-1.amazonaws.com/123456789012/feedpub-dev-publish", "arn:aws:sqs:us-east-1:123456789012:feedpub-dev-publish.fifo", "feedpub-dev-publish.fifo"])(
+    "refuses %j: not the URL of a FIFO queue",
+    (value) => {
+      expect(problemsOf({ BUCKET: "feeds", PUBLISH_QUEUE_URL: value })).toEqual([`PUBLISH_QUEUE_URL "${value}" is not the https URL of a FIFO queue (ending in .fifo)`]);
+    },
+  );
 });

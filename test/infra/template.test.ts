@@ -270,6 +270,7 @@ describe("packaged template", () => {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         BUCKET: { Ref: "ContentBucket" },
         CACHE_CONTROL: "public, max-age=300, stale-while-revalidate=600",
+        PUBLISH_QUEUE_URL: { Ref: "PublishQueue" },
       });
     });
 
@@ -316,12 +317,13 @@ describe("packaged template", () => {
       });
     });
 
-    it("lets the function consume only its own queue", () => {
+    it("lets the function consume its own queue, and send to it only (a rescan's continuations)", () => {
       const role = get("IamRoleLambdaExecution");
       const statements = list(role.Properties.Policies[0].PolicyDocument.Statement) as Json[];
       const sqs = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith("sqs:")));
-      expect(sqs).toHaveLength(1);
-      expect(list(sqs[0].Resource)).toEqual([getAtt("PublishQueue", "Arn")]);
+      expect(sqs).toHaveLength(2);
+      for (const s of sqs) expect(list(s.Resource)).toEqual([getAtt("PublishQueue", "Arn")]);
+      expect(sqs.flatMap((s) => list(s.Action)).filter((a: string) => a === "sqs:SendMessage")).toHaveLength(1);
     });
   });
 

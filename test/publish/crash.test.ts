@@ -15,7 +15,8 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAll } from "../../lib/publish/build-all.js";
-import { publishChanges, type Change } from "../../lib/publish/publish-changes.js";
+import type { Change } from "../../lib/publish/publish-changes.js";
+import { deliver } from "../support/deliver.js";
 import { createFsStorage } from "../../lib/storage/fs.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
 import { prefixStorage } from "../../lib/storage/prefix.js";
@@ -51,6 +52,8 @@ interface Scenario {
   batch: Edits;
   /** The author's next edits, delivered with the batch's redelivered events. */
   later: Edits;
+  /** Work each invocation may spend on a rescan: small, so that one runs in many steps. */
+  rescanWork?: number;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -85,6 +88,22 @@ const SCENARIOS: Scenario[] = [
       "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
       "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]),
     },
+  },
+  {
+    // The same, with a rescan too large for one invocation: scan, render and commit steps, each
+    // delivered as a continuation (the child delivers them as the queue would), killed anywhere.
+    name: "a rescan in steps (new input limits, with a move and a delete)",
+    batch: {
+      "_config.yml": CONFIG.replace("feeds:\n", "feeds:\n  limits:\n    names_per_post: 10\n"),
+      "2022-05-06-f.md": post("F 改为银行", 6, ["bank"], ["银行"]),
+      "2022-05-03-c.md": null,
+    },
+    later: {
+      "2022-05-03-c.md": SITE["2022-05-03-c.md"]!,
+      "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
+      "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]),
+    },
+    rescanWork: 3,
   },
   {
     // A new zone and feed length: every feed is chosen again from the post records and rendered
@@ -290,6 +309,7 @@ afterAll(async () => {
 describe.each(SCENARIOS)("a run killed at any storage request: $name", (scenario) => {
   const batchEvents = eventsOf(scenario.batch);
   const laterEvents = [...batchEvents, ...eventsOf(scenario.later)];
+  const steps = scenario.rescanWork !== undefined ? { rescanWork: scenario.rescanWork } : {};
   const references: References = [];
   let prepared: Files;
   let uncut: Outcome;
@@ -302,10 +322,10 @@ describe.each(SCENARIOS)("a run killed at any storage request: $name", (scenario
     if (variant === "later change") await applyEdits(bucket, scenario.later);
     const changes = variant === "later change" ? laterEvents : batchEvents;
     try {
-      await publishChanges({ bucket, now: NOW }, changes);
+      await deliver({ bucket, now: NOW, ...steps }, changes);
       const problems = describeDiff(await feedsTree(bucket), await fullBuildOf(bucket), references);
       const replay = countingWrites(bucket);
-      await publishChanges({ bucket: replay.storage, now: NOW }, changes);
+      await deliver({ bucket: replay.storage, now: NOW, ...steps }, changes);
       if (replay.writes.length > 0) problems.push(`a replay of the same events wrote: ${replay.writes.join(", ")}`);
       return problems;
     } catch (error) {
@@ -317,7 +337,7 @@ describe.each(SCENARIOS)("a run killed at any storage request: $name", (scenario
   async function runPoint(killAt?: number, position?: KillPosition): Promise<Outcome> {
     const dir = join(work, `bucket-${buckets++}`);
     const folder = await copyInto(createFsStorage({ base: dir }), prepared);
-    const run: CrashRun = { bucket: dir, now: NOW.toISOString(), changes: batchEvents, ...(killAt !== undefined ? { killAt, position } : {}) };
+    const run: CrashRun = { bucket: dir, now: NOW.toISOString(), changes: batchEvents, ...steps, ...(killAt !== undefined ? { killAt, position } : {}) };
     const exit = await runChild(childScript, run);
     // Temp files of puts cut short are the fs driver's own, never listed: S3 has none.
     const killed = await readAll(folder);

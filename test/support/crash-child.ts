@@ -7,7 +7,8 @@
  * Usage: node crash-child.mjs '<CrashRun as JSON>' (test/publish/crash.test.ts bundles it).
  */
 import { writeSync } from "node:fs";
-import { publishChanges, type Change } from "../../lib/publish/publish-changes.js";
+import type { Change } from "../../lib/publish/publish-changes.js";
+import { deliver } from "./deliver.js";
 import { createFsStorage } from "../../lib/storage/fs.js";
 import type { Storage } from "../../lib/storage/types.js";
 
@@ -19,6 +20,8 @@ export interface CrashRun {
   /** ISO instant the run takes as now. */
   now: string;
   changes: Change[];
+  /** PublishOptions.rescanWork: each continuation is delivered in the same process, as the queue would. */
+  rescanWork?: number;
   /** Index (from 0) of the storage request at which the process kills itself. */
   killAt?: number;
   position?: KillPosition;
@@ -42,7 +45,7 @@ export function killingStorage(storage: Storage, killAt: number | undefined, pos
       hash: (key) => request("hash", key, () => storage.hash(key)),
       put: (key, body, options) => request("put", key, () => storage.put(key, body, options)),
       delete: (key) => request("delete", key, () => storage.delete(key)),
-      list: (prefix) => request("list", prefix, () => storage.list(prefix)),
+      list: (prefix, options) => request("list", prefix, () => storage.list(prefix, options)),
     },
     requests: () => next,
   };
@@ -60,7 +63,7 @@ function die(index: number, op: string, key: string): never {
 async function main(): Promise<void> {
   const run = JSON.parse(process.argv[2] ?? "") as CrashRun;
   const { storage, requests } = killingStorage(createFsStorage({ base: run.bucket }), run.killAt, run.position ?? "before");
-  await publishChanges({ bucket: storage, now: new Date(run.now) }, run.changes);
+  await deliver({ bucket: storage, now: new Date(run.now), ...(run.rescanWork !== undefined ? { rescanWork: run.rescanWork } : {}) }, run.changes);
   process.stdout.write(`${JSON.stringify({ requests: requests() })}\n`);
 }
 

@@ -1,0 +1,127 @@
+import type { SiteConfig } from "../config.js";
+import { PostError } from "../errors.js";
+import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
+import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
+import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { isLive } from "../posts/post.js";
+import type { Storage } from "../storage/types.js";
+import { fromStoredItem, toStoredItem, type FeedState, type StoredItem } from "./feed-state.js";
+import { mapLimit } from "./map-limit.js";
+import { loadPost, renderItem } from "./read-posts.js";
+import type { WorkingState } from "./working-state.js";
+import { executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
+
+// What an incremental run and a rescan step share: the run's context, reading a shown post's
+// item, and turning the feeds a run changed into a plan of file writes.
+
+/** What one run works with. */
+export interface Run {
+  content: Storage;
+  config: SiteConfig;
+  now: Date;
+  state: WorkingState;
+  reserveSize: number;
+  /** Write every rendered file even when its bytes are unchanged: a new Cache-Control must reach it. */
+  force: boolean;
+  /** The items stored in the feed states are rendered with this configuration. */
+  itemsCurrent: boolean;
+  rerendered: boolean;
+}
+
+
+/**
+ * The rendered item of a post the state says is live, or undefined when it is gone, now rejected
+ * or not live any more: the state is then behind content/.
+ */
+export async function liveItem(run: Run, key: string): Promise<StoredItem | undefined> {
+  const post = await loadPost(run.content, key, run.config).catch((error: unknown) => {
+    if (error instanceof PostError) return null;
+    throw error;
+  });
+  return post && isLive(post, run.now) ? toStoredItem(post.key, renderItem(post, run.config)) : undefined;
+}
+
+
+export interface FeedsPlan {
+  /** Output files the plan writes or deletes, for the journal. */
+  files: string[];
+  invalid: InvalidFile[];
+  execute(cacheControl: string): Promise<WriteOutcome[]>;
+}
+
+/**
+ * Renders every changed feed and decides which files to write or delete, updating the state's
+ * file hashes and feed list as if that succeeds; nothing is written until `execute`. Files in
+ * `verify` are compared with the storage instead of the remembered hashes.
+ */
+export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>): Promise<FeedsPlan> {
+  const { state, config } = run;
+  const site = state.site;
+  const feedsBefore = site.feeds.join("\n");
+  const deletes = new Set<string>();
+  const rendered: { feed: FeedState; files: OutputFile[] }[] = [];
+  for (const dir of [...state.changedFeeds].sort()) {
+    const feed = state.feed(dir);
+    if (feed.total === 0 && dir !== SITE_FEED.dir) {
+      // Every file the feed can have, not only those remembered: a killed run may have written one.
+      for (const file of Object.values(FEED_FILES)) deletes.add(`${dir}/${file.name}`);
+      site.feeds = site.feeds.filter((d) => d !== dir);
+      state.dropFeed(dir);
+      continue;
+    }
+    if (!site.feeds.includes(dir)) site.feeds = [...site.feeds, dir].sort();
+    rendered.push({ feed, files: renderFeed(feed.feed, feed.items.map(fromStoredItem), config) });
+  }
+  for (const key of verify) if (key !== OPML_FILE.key && !site.feeds.includes(dirOfFile(key))) deletes.add(key);
+
+  const invalid: InvalidFile[] = [];
+  const plans: FilePlan[] = [];
+  await Promise.all(
+    rendered.map(async ({ feed, files }) => {
+      for (const plan of await planWrites(bucket, files, { hashes: feed.hashes, verify, force: run.force })) {
+        remember(feed.hashes, plan);
+        if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: feed.items.map((i) => i.key) });
+        plans.push(plan);
+      }
+    }),
+  );
+  if (site.feeds.join("\n") !== feedsBefore || verify.has(OPML_FILE.key) || run.rerendered) {
+    const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
+    for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { hashes, verify, force: run.force })) {
+      remember(hashes, plan);
+      if (hashes[OPML_FILE.key]) site.opml = hashes[OPML_FILE.key];
+      else delete site.opml;
+      if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: [] });
+      plans.push(plan);
+    }
+  }
+  plans.sort((a, b) => (a.file.key < b.file.key ? -1 : 1));
+  const deleted = [...deletes].sort();
+  return {
+    files: [...plans.filter((p) => p.action === "write").map((p) => p.file.key), ...deleted],
+    invalid,
+    async execute(cacheControl) {
+      const outcomes = await executeWrites(bucket, plans, { cacheControl });
+      await mapLimit(deleted, 8, (key) => bucket.delete(key));
+      return [...outcomes, ...deleted.map((key) => ({ key, outcome: "deleted" as const }))];
+    },
+  };
+}
+
+/**
+ * Records the hash the file will have once the plan is carried out: the rendered one, or for a
+ * file that is not written, what the storage holds (a verified file may differ from what was
+ * remembered, and an invalid one keeps its last good bytes).
+ */
+function remember(hashes: Record<string, string>, plan: FilePlan): void {
+  const key = plan.file.key;
+  if (plan.action !== "invalid") hashes[key] = plan.sha256;
+  else if (plan.stored) hashes[key] = plan.stored;
+  else delete hashes[key];
+}
+
+/** The feed folder an output file belongs to: "feeds/x/rss.xml" → "feeds/x". */
+export function dirOfFile(key: string): string {
+  return key.slice(0, key.lastIndexOf("/"));
+}
+

@@ -1,0 +1,395 @@
+import type { SiteConfig } from "../config.js";
+import { PostError } from "../errors.js";
+import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
+import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
+import { renderIndex } from "../feeds/render-feed.js";
+import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
+import { isPostKey } from "../posts/parse-post.js";
+import type { Post } from "../posts/post.js";
+import { compareKeys } from "../storage/keys.js";
+import type { Storage } from "../storage/types.js";
+import { OUTPUT_NAMES } from "./build-all.js";
+import { compareRefs, type Ref, type StoredItem } from "./feed-state.js";
+import { postRecord } from "./full-state.js";
+import { applyStateWrites, clearJournal, readJournal, writeJournal, type StateWrite } from "./journal.js";
+import { mapLimit } from "./map-limit.js";
+import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
+import { loadPost } from "./read-posts.js";
+import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, SITE_STATE_KEY, STATE_VERSION, unschedule, type SiteState } from "./state-store.js";
+import { createWorkingState, type WorkingState } from "./working-state.js";
+import { executeWrites, planWrites, type InvalidFile, type WriteOutcome } from "./write-files.js";
+
+/**
+ * A rescan reads every post under content/ and makes the index and every feed agree with it: after
+ * a lost or unreadable index, a state format change, new input limits, or on request. At 100,000
+ * posts that is more than one invocation can do, so it goes in steps, each bounded by a budget of
+ * work, and each ending with a cursor that the caller delivers back as a continuation message
+ * through the same FIFO queue as uploads, keeping one writer and the order of changes.
+ *
+ * Phases: `scan` walks content/ a listing page at a time in key order and makes the post records
+ * of that key range agree with the posts (records of posts that are gone are dropped), writing only
+ * the shards that differ; `render` chooses every feed from the records and renders feeds in folder
+ * order, a few per step, writing only the files and feed states that differ; `commit` removes
+ * what no feed owns any more and writes the OPML and the site state. Over unchanged content a
+ * rescan writes nothing.
+ *
+ * Two modes. When the index is trusted (a rescan on request over a valid state) it stays in use:
+ * uploads keep taking the incremental path between steps, and the steps only correct what
+ * disagrees with content/. When it is not, the site state is replaced by a mark carrying the
+ * rescan's progress, no run trusts the index meanwhile, and changes that arrive are kept in the
+ * mark and applied incrementally once the rescan commits. Every step is idempotent: a retried
+ * step does the same work again, and a step whose work was committed but whose continuation was
+ * lost re-sends it.
+ */
+
+/** Where a rescan has got to: what a continuation message carries. */
+export interface RescanCursor {
+  /** Names one rescan, so messages of another one are told apart. */
+  id: string;
+  phase: "scan" | "render" | "commit";
+  /** scan: the last content/ key read; render: the last feed folder rendered; null at a phase's start. */
+  after: string | null;
+}
+
+/** Kept in the site state while a rescan runs over an index no run may trust. */
+export interface RescanProgress {
+  cursor: RescanCursor;
+  /** The cursor before the last step: a redelivered message for it re-sends the continuation. */
+  previous?: RescanCursor;
+  /** Posts changed while the rescan ran, by key under content/: applied incrementally after it. */
+  pending: string[];
+  /** When the last step committed (ms since the epoch): how long a rescan has been waiting shows in the state. */
+  at: number;
+  /** configHash and Cache-Control the rescan is working with: a change to either starts it again. */
+  config: string;
+  cacheControl: string;
+}
+
+/** Sizes of a step, defined once. A step spends at most `work` units, and does at least one thing. */
+export const RESCAN_STEP = {
+  /** Units one invocation may spend on rescan steps: a post read is 1, a post rendered RENDER_COST. */
+  work: 5_000,
+  /** Rendering a shown post (Markdown, sanitising, three formats) against reading its front matter. */
+  renderCost: 8,
+  /** Keys asked of one listing request (S3 gives at most 1,000); a scan step lists as many pages as its work allows. */
+  listPage: 1_000,
+};
+
+export interface RescanContext {
+  bucket: Storage;
+  content: Storage;
+  config: SiteConfig;
+  now: Date;
+  cacheControl: string;
+  reserveSize: number;
+  /** Work units this invocation may still spend (see RESCAN_STEP). */
+  work: number;
+}
+
+export interface RescanResult {
+  /** Posts met that could not be published. */
+  rejected: PostError[];
+  writes: WriteOutcome[];
+  invalid: InvalidFile[];
+  /** The continuation to deliver, when the rescan is not finished. */
+  next?: RescanCursor;
+  /** The posts that changed while an untrusted rescan ran, when it committed in this call. */
+  pending?: string[];
+}
+
+export function sameCursor(a: RescanCursor | undefined, b: RescanCursor): boolean {
+  return a !== undefined && a.id === b.id && a.phase === b.phase && a.after === b.after;
+}
+
+/**
+ * A rescan id: its start time, and a count when that would repeat the id of the rescan the site
+ * state names (under way or last committed), so their messages are never taken for each other's.
+ */
+export function newRescanId(now: Date, site: SiteState | null): string {
+  const taken = [site?.rescan?.cursor.id, site?.rescanDone].filter((id): id is string => id !== undefined);
+  const base = now.getTime().toString(36);
+  let id = base;
+  for (let n = 1; taken.includes(id); n++) id = `${base}.${n}`;
+  return id;
+}
+
+/**
+ * Replaces the site state with a mark that no incremental run accepts, carrying the rescan's
+ * progress. The Cache-Control the objects were written with is kept, so the steps know whether
+ * they must rewrite equal bytes. Any journal is dropped: every file is checked against the bucket
+ * by the render steps, and every state object is rewritten or removed.
+ */
+export async function markUntrusted(ctx: RescanContext, previous: SiteState | null, pending: string[]): Promise<SiteState> {
+  const mark: SiteState = {
+    version: STATE_VERSION,
+    config: "rescanning",
+    cacheControl: previous?.rescan ? previous.cacheControl : (previous?.cacheControl ?? ctx.cacheControl),
+    feeds: [],
+    scheduled: {},
+    rescan: {
+      cursor: { id: newRescanId(ctx.now, previous), phase: "scan", after: null },
+      pending: [...new Set([...(previous?.rescan?.pending ?? []), ...pending])].sort(compareKeys),
+      at: ctx.now.getTime(),
+      config: configHash(ctx.config),
+      cacheControl: ctx.cacheControl,
+    },
+  };
+  await writeSite(ctx.bucket, mark);
+  await clearJournal(ctx.bucket);
+  return mark;
+}
+
+/**
+ * Runs steps from `cursor` until the rescan is finished or this invocation's work is spent. The
+ * site state is read before each step, so a step always starts from what the last one committed.
+ */
+export async function runRescan(ctx: RescanContext, cursor: RescanCursor): Promise<RescanResult> {
+  const result: RescanResult = { rejected: [], writes: [], invalid: [] };
+  let at: RescanCursor | undefined = cursor;
+  let work = ctx.work;
+  while (at) {
+    const site = await loadSite(ctx.bucket);
+    if (!site) throw new Error(`[rescan] the site state vanished during rescan ${at.id}`);
+    const state = createWorkingState(ctx.bucket, site);
+    const step: Step = at.phase === "scan" ? await scanStep(ctx, state, at, work) : at.phase === "render" ? await renderStep(ctx, state, at, work) : await commitStep(ctx, state, at);
+    result.rejected.push(...step.rejected);
+    result.writes.push(...step.writes);
+    result.invalid.push(...step.invalid);
+    if (step.pending) result.pending = step.pending;
+    work -= step.used;
+    at = step.next;
+    if (at && work <= 0) return { ...result, next: at };
+  }
+  return result;
+}
+
+interface Step extends RescanResult {
+  used: number;
+}
+
+/**
+ * Lists content/ after the cursor, a page at a time, as far as the work allows, reads those posts'
+ * front matter and makes the records of that key range agree with them: one pass over the shards
+ * for the whole range.
+ */
+async function scanStep(ctx: RescanContext, state: WorkingState, cursor: RescanCursor, work: number): Promise<Step> {
+  const { content, config, now } = ctx;
+  const budget = Math.max(1, work);
+  const keys: string[] = [];
+  let end = false;
+  while (keys.length < budget) {
+    const after = keys.at(-1) ?? cursor.after;
+    const limit = Math.min(RESCAN_STEP.listPage, budget - keys.length);
+    const page = await content.list("", { ...(after !== null ? { after } : {}), limit });
+    keys.push(...page);
+    if (page.length < limit) {
+      end = true;
+      break;
+    }
+  }
+  // The range this step answers for: (after, last key], or everything after `after` once the listing ends.
+  const upper = end ? null : keys.at(-1)!;
+  const inRange = (key: string) => (cursor.after === null || compareKeys(key, cursor.after) > 0) && (upper === null || compareKeys(key, upper) <= 0);
+
+  const rejected: PostError[] = [];
+  const posts = (
+    await mapLimit(keys.filter(isPostKey), 32, async (key) => {
+      try {
+        return await loadPost(content, key, config, "head");
+      } catch (error) {
+        if (!(error instanceof PostError)) throw error;
+        rejected.push(error);
+        return null;
+      }
+    })
+  ).filter((p): p is Post => p !== null && !p.draft);
+
+  const live = new Map(posts.filter((p) => p.date.getTime() <= now.getTime()).map((p) => [p.key, p]));
+  const shardIds = [...new Set([...(await state.listShards()), ...[...live.keys()].map(shardOf)])];
+  await state.load(shardIds, []);
+  for (const id of shardIds) {
+    const shard = state.shard(id);
+    for (const key of Object.keys(shard)) if (inRange(key) && !live.has(key)) delete shard[key];
+    state.touchShard(id); // written only if it changed
+  }
+  for (const post of live.values()) {
+    const record = postRecord(post);
+    const shard = state.shard(shardOf(post.key));
+    if (JSON.stringify(shard[post.key]) !== JSON.stringify(record)) shard[post.key] = record;
+  }
+  const { site } = state;
+  for (const key of Object.keys(site.scheduled)) if (inRange(key)) unschedule(site, key);
+  for (const post of posts) if (!live.has(post.key)) schedule(site, post.key, post.date.getTime(), post.wall);
+  sortScheduled(site);
+
+  const next: RescanCursor = end ? { id: cursor.id, phase: "render", after: null } : { ...cursor, after: upper };
+  advance(site, cursor, next, now);
+  await commitState(ctx.bucket, state.writes());
+  return { rejected: rejected.sort((a, b) => compareKeys(a.key, b.key)), writes: [], invalid: [], next, used: Math.max(1, keys.length) };
+}
+
+/**
+ * Chooses every feed from the post records and renders the feeds after the cursor, in folder
+ * order, as many as the work allows (at least one). Each file is compared with what the bucket
+ * holds, not with a remembered hash, and the step is journaled as an incremental run is.
+ */
+async function renderStep(ctx: RescanContext, state: WorkingState, cursor: RescanCursor, work: number): Promise<Step> {
+  const { config } = ctx;
+  const { site } = state;
+  const shardIds = await state.listShards();
+  await state.load(shardIds, []);
+  const byDir = new Map<string, Ref[]>();
+  const feedsOfKey = new Map<string, { shard: string; feeds: string[] }>();
+  for (const id of shardIds) {
+    for (const [key, record] of Object.entries(state.shard(id))) {
+      feedsOfKey.set(key, { shard: id, feeds: record.feeds });
+      for (const dir of record.feeds) {
+        if (!byDir.has(dir)) byDir.set(dir, []);
+        byDir.get(dir)!.push({ key, date: record.date });
+      }
+    }
+  }
+  const dirs = [...new Set([SITE_FEED.dir, ...byDir.keys(), ...site.feeds])].sort();
+  const todo = dirs.filter((dir) => cursor.after === null || dir > cursor.after);
+
+  const run: Run = {
+    content: ctx.content, config, now: ctx.now, state, reserveSize: ctx.reserveSize,
+    force: site.cacheControl !== ctx.cacheControl, itemsCurrent: false, rerendered: false,
+  };
+  const items = new Map<string, StoredItem>();
+  const { limit } = config.feeds;
+  let used = 0;
+  const chunk: string[] = [];
+  for (const dir of todo) {
+    const refs = (byDir.get(dir) ?? []).sort(compareRefs);
+    const cost = refs.slice(0, limit).filter((r) => !items.has(r.key)).length * RESCAN_STEP.renderCost;
+    if (chunk.length > 0 && used + cost > work) break;
+    used += Math.max(1, cost);
+    // A shown post that is no longer live (its event is still on its way) leaves the records now.
+    for (;;) {
+      const missing = refs.slice(0, limit).filter((r) => !items.has(r.key));
+      const rendered = await mapLimit(missing, 16, async (r) => [r.key, await liveItem(run, r.key)] as const);
+      const gone = rendered.filter(([, item]) => item === undefined).map(([key]) => key);
+      for (const [key, item] of rendered) if (item) items.set(key, item);
+      if (gone.length === 0) break;
+      for (const key of gone) {
+        const { shard, feeds } = feedsOfKey.get(key)!;
+        delete state.shard(shard)[key];
+        for (const d of feeds) byDir.set(d, byDir.get(d)!.filter((r) => r.key !== key));
+      }
+      refs.splice(0, refs.length, ...(byDir.get(dir) ?? []));
+    }
+    await state.load([], [dir]);
+    const feed = state.feed(dir);
+    feed.items = refs.slice(0, limit).map((r) => items.get(r.key)!);
+    feed.reserve = refs.slice(limit, limit + ctx.reserveSize);
+    feed.total = refs.length;
+    state.touchFeed(dir);
+    chunk.push(dir);
+  }
+  for (const id of shardIds) state.touchShard(id);
+
+  const verify = new Set(chunk.flatMap((dir) => Object.values(FEED_FILES).map((f) => `${dir}/${f.name}`)));
+  const plan = await planFeeds(run, ctx.bucket, verify);
+  const next: RescanCursor = chunk.length === todo.length ? { id: cursor.id, phase: "commit", after: null } : { ...cursor, after: chunk[chunk.length - 1]! };
+  advance(site, cursor, next, ctx.now);
+  const writes = state.writes();
+  if (plan.files.length > 0) await writeJournal(ctx.bucket, { writes, files: plan.files });
+  const outcomes = await plan.execute(ctx.cacheControl);
+  await commitState(ctx.bucket, writes);
+  if (plan.files.length > 0) await clearJournal(ctx.bucket);
+  return { rejected: [], writes: outcomes, invalid: plan.invalid, next, used };
+}
+
+/**
+ * Removes the files and feed states of folders no feed owns any more (a lost index may not have
+ * named them), writes the OPML, and makes the site state say the index can be trusted.
+ */
+async function commitStep(ctx: RescanContext, state: WorkingState, cursor: RescanCursor): Promise<Step> {
+  const { bucket, config, cacheControl } = ctx;
+  const { site } = state;
+  const feeds = new Set(site.feeds);
+  const [outputs, states] = await Promise.all([bucket.list(FEEDS_PREFIX), bucket.list(STATE_PREFIX)]);
+  const staleFiles = outputs.filter((key) => key !== OPML_FILE.key && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)) && !feeds.has(dirOfFile(key)));
+  const feedStateSuffix = "/state.json";
+  const staleStates = states.filter((key) => {
+    if (!key.startsWith(`${STATE_PREFIX}${FEEDS_PREFIX}`) || !key.endsWith(feedStateSuffix)) return false;
+    return !feeds.has(key.slice(STATE_PREFIX.length, -feedStateSuffix.length));
+  });
+
+  const force = site.cacheControl !== cacheControl;
+  const plans = await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { force });
+  const opml = plans[0]!;
+  const invalid: InvalidFile[] = opml.action === "invalid" ? [{ key: opml.file.key, reason: opml.reason!, posts: [] }] : [];
+  const kept = opml.action === "invalid" ? opml.stored : opml.sha256;
+  if (kept) site.opml = kept;
+  else delete site.opml;
+
+  const pending = site.rescan?.pending;
+  if (site.rescan) {
+    Object.assign(site, { config: configHash(config), membership: membershipHash(config), limits: limitsHash(config), render: renderHash(config), cacheControl, rescanDone: cursor.id });
+    delete site.rescan;
+  }
+  const outcomes = await executeWrites(bucket, plans, { cacheControl });
+  await mapLimit([...staleFiles, ...staleStates], 8, (key) => bucket.delete(key));
+  await commitState(bucket, state.writes());
+  return {
+    rejected: [],
+    writes: [...outcomes, ...staleFiles.map((key) => ({ key, outcome: "deleted" as const }))],
+    invalid,
+    used: 1,
+    ...(pending ? { pending } : {}),
+  };
+}
+
+/** Records an untrusted rescan's step in its progress; a trusted one keeps its cursor in the message only. */
+function advance(site: SiteState, from: RescanCursor, to: RescanCursor, now: Date): void {
+  if (!site.rescan) return;
+  site.rescan.previous = from;
+  site.rescan.cursor = to;
+  site.rescan.at = now.getTime();
+}
+
+/** Scheduled posts in key order, so the site state's bytes do not depend on the order they were met in. */
+function sortScheduled(site: SiteState): void {
+  const sorted = Object.keys(site.scheduled).sort(compareKeys);
+  if (sorted.join("\n") === Object.keys(site.scheduled).join("\n")) return;
+  site.scheduled = Object.fromEntries(sorted.map((key) => [key, site.scheduled[key]!]));
+  if (site.scheduledWall) site.scheduledWall = Object.fromEntries(sorted.map((key) => [key, site.scheduledWall![key] ?? null]));
+}
+
+/** State writes with the site state last: its progress says the rest is done. */
+async function commitState(bucket: Storage, writes: StateWrite[]): Promise<void> {
+  await applyStateWrites(bucket, writes.filter((w) => w.key !== SITE_STATE_KEY));
+  await applyStateWrites(bucket, writes.filter((w) => w.key === SITE_STATE_KEY));
+}
+
+async function writeSite(bucket: Storage, site: SiteState): Promise<void> {
+  await applyStateWrites(bucket, [{ key: SITE_STATE_KEY, body: JSON.stringify(site) }]);
+}
+
+const loadSite = loadSiteState;
+
+/**
+ * Finishes what a killed step or run left in the journal: applies its state writes, then renders
+ * the files it listed again from that state and compares them with the bucket. Then the step it
+ * belonged to can be redelivered safely.
+ */
+export async function settleJournal(ctx: RescanContext): Promise<void> {
+  const journal = await readJournal(ctx.bucket);
+  if (!journal) return;
+  await applyStateWrites(ctx.bucket, journal.writes);
+  const site = await loadSite(ctx.bucket);
+  if (site) {
+    const state = createWorkingState(ctx.bucket, site);
+    const verify = new Set(journal.files);
+    const dirs = [...new Set(journal.files.map(dirOfFile))].filter((dir) => site.feeds.includes(dir));
+    await state.load([], dirs);
+    for (const dir of dirs) state.touchFeed(dir);
+    const run: Run = { content: ctx.content, config: ctx.config, now: ctx.now, state, reserveSize: ctx.reserveSize, force: false, itemsCurrent: true, rerendered: false };
+    const plan = await planFeeds(run, ctx.bucket, verify);
+    await plan.execute(ctx.cacheControl);
+    await commitState(ctx.bucket, state.writes());
+  }
+  await clearJournal(ctx.bucket);
+}
