@@ -28,9 +28,12 @@ export interface ConfigOptions {
 
 export interface ConfigChangeFigures {
   change: string;
-  path: "re-rendered" | "chosen again" | "full rebuild" | "incremental";
-  /** Wall time with the S3 waits, CPU time scaled to the function's share of a vCPU added. */
+  path: "re-rendered" | "chosen again" | "rescan" | "incremental";
+  /** Wall time with the S3 waits, CPU time scaled to the function's share of a vCPU added: all calls. */
   modelledMs: number;
+  /** Invocations it took (a rescan continues through the queue), and the longest one, modelled. */
+  calls: number;
+  maxCallMs: number;
   cpuMs: number;
   waitedMs: number;
   requests: Record<string, number>;
@@ -88,7 +91,7 @@ function modelled(bucket: Storage) {
 }
 
 function pathOf(result: PublishResult): ConfigChangeFigures["path"] {
-  if (result.rebuilt) return "full rebuild";
+  if (result.rebuilt) return "rescan";
   if (result.reindexed) return "chosen again";
   return result.rerendered ? "re-rendered" : "incremental";
 }
@@ -116,12 +119,14 @@ async function copyOf(bucket: MemoryStorage): Promise<MemoryStorage> {
   return copy;
 }
 
-const CHANGES: { change: string; config?: string; cacheControl?: string; rebuild?: boolean }[] = [
+const CHANGES: { change: string; config?: string; cacheControl?: string; rebuild?: boolean; lose?: boolean }[] = [
   { change: "site title", config: base.replace(/^title: .*$/m, "title: 新的站名") },
   { change: "Cache-Control", cacheControl: "public, max-age=120" },
   { change: "timezone", config: base.replace(/^timezone: .*$/m, "timezone: Europe/London") },
   { change: "feeds.limit", config: base.replace(/^(\s*)limit: .*$/m, "$1limit: 40") },
   { change: "rebuild request", rebuild: true },
+  { change: "input limits", config: base.replace(/^feeds:\n/m, "feeds:\n  limits:\n    names_per_post: 40\n") },
+  { change: "lost index", lose: true },
 ];
 
 const changes: ConfigChangeFigures[] = [];
@@ -131,23 +136,35 @@ for (const c of CHANGES.filter((c) => !options.only || options.only.includes(c.c
     if (c.config === base) throw new Error(`[bench] [config] the ${c.change} edit did not change _config.yml`);
     await bucket.put("content/_config.yml", c.config);
   }
+  if (c.lose) for (const key of await bucket.list("state/")) await bucket.delete(key);
   const model = modelled(bucket);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const result = await publish({ bucket: model.storage, now: NOW, cacheControl: c.cacheControl ?? DEFAULT_CACHE_CONTROL }, { changes: [], rebuild: c.rebuild ?? false });
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  const cpuMs = (used.user + used.system) / 1000;
+  const options = { bucket: model.storage, now: NOW, cacheControl: c.cacheControl ?? DEFAULT_CACHE_CONTROL };
+  // Each call is one invocation; a rescan's continuation is the next one.
+  const calls: { modelledMs: number; cpuMs: number }[] = [];
+  let result: PublishResult | undefined;
+  do {
+    const request = result?.next ? { changes: [], rescan: result.next } : { changes: [], rebuild: c.rebuild ?? false };
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const next: PublishResult = await publish(options, request);
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    calls.push({ modelledMs: wallMs + cpuMs * (cpuScale - 1), cpuMs });
+    result = result ? { ...next, rebuilt: result.rebuilt || next.rebuilt } : next;
+  } while (result.next);
   const figures: ConfigChangeFigures = {
     change: c.change,
     path: pathOf(result),
-    modelledMs: Math.round(wallMs + cpuMs * (cpuScale - 1)),
-    cpuMs: Math.round(cpuMs),
+    modelledMs: Math.round(calls.reduce((sum, call) => sum + call.modelledMs, 0)),
+    calls: calls.length,
+    maxCallMs: Math.round(Math.max(...calls.map((call) => call.modelledMs))),
+    cpuMs: Math.round(calls.reduce((sum, call) => sum + call.cpuMs, 0)),
     waitedMs: model.waitedMs(),
     requests: model.requests,
     putMb: model.putMb(),
   };
-  log(`${c.change}: ${figures.path}, ${(figures.modelledMs / 1000).toFixed(1)} s modelled (${figures.cpuMs} ms CPU here), ${JSON.stringify(figures.requests)}, ${figures.putMb} MB written`);
+  log(`${c.change}: ${figures.path}, ${(figures.modelledMs / 1000).toFixed(1)} s modelled in ${figures.calls} calls, the longest ${(figures.maxCallMs / 1000).toFixed(1)} s (${figures.cpuMs} ms CPU here), ${JSON.stringify(figures.requests)}, ${figures.putMb} MB written`);
   changes.push(figures);
 }
 

@@ -70,12 +70,22 @@ export function evaluate(results: Results): TargetCheck[] {
   for (const c of results.configChanges ?? []) {
     // Issue targets: every feed right again within 5 s at 10k, 15 s at 100k, without a rescan.
     const limitMs = c.n > 10_000 ? 15_000 : 5_000;
-    for (const f of c.changes.filter((f) => f.change !== "rebuild request")) {
+    const rescans = ["rebuild request", "input limits", "lost index"];
+    for (const f of c.changes.filter((f) => !rescans.includes(f.change))) {
       checks.push({
         figure: `${f.change} change, ${k(c.n)} site, modelled`,
         value: `${seconds(f.modelledMs)} (${f.path})`,
         target: `<= ${limitMs / 1000} s, no rescan`,
-        met: f.modelledMs <= limitMs && f.path !== "full rebuild",
+        met: f.modelledMs <= limitMs && f.path !== "rescan",
+      });
+    }
+    // A rescan may take many invocations, each well within the timeout (half of it here).
+    for (const f of c.changes.filter((f) => rescans.includes(f.change))) {
+      checks.push({
+        figure: `${f.change} (rescan), ${k(c.n)} site, longest call`,
+        value: `${seconds(f.maxCallMs)} of ${f.calls} calls, ${seconds(f.modelledMs)} in all`,
+        target: `<= ${c.timeoutS / 2} s a call`,
+        met: f.maxCallMs <= (c.timeoutS * 1000) / 2,
       });
     }
   }
@@ -248,16 +258,18 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
     );
     out.push(
       table(
-        ["change", "path", "modelled", "CPU here", "GET", "HEAD", "PUT", "DELETE", "LIST pages", "MB written"],
+        ["change", "path", "modelled", "calls", "longest call", "CPU here", "GET", "HEAD", "PUT", "DELETE", "LIST pages", "MB written"],
         c.changes.map((f) => [
           f.change,
           f.path,
           `${(f.modelledMs / 1000).toFixed(1)} s`,
+          String(f.calls ?? 1),
+          `${((f.maxCallMs ?? f.modelledMs) / 1000).toFixed(1)} s`,
           `${f.cpuMs} ms`,
           ...["GET", "HEAD", "PUT", "DELETE", "LIST"].map((op) => String(f.requests[op] ?? 0)),
           f.putMb.toFixed(1),
         ]),
-        new Set([2, 3, 4, 5, 6, 7, 8, 9]),
+        new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
       ),
     );
   }
