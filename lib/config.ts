@@ -46,6 +46,16 @@ export interface FeedsConfig {
   icon?: string;
   /** `feeds.logo`, absolute: a wide image (Atom logo, RSS channel image). */
   logo?: string;
+  /**
+   * `feeds.websub`, present only when it names at least one hub: the configuration is hashed
+   * whole into the index state, so a site without hubs keeps the hash (and the bytes) it had.
+   */
+  websub?: WebSubConfig;
+}
+
+export interface WebSubConfig {
+  /** Absolute http(s) URLs of the WebSub hubs every feed names and each change is announced to. */
+  hubs: string[];
 }
 
 export const CONFIG_FILE = "_config.yml";
@@ -62,7 +72,8 @@ const PERMALINK_STYLES: Record<string, string> = {
 /** Keys feedpub reads at the top of _config.yml. */
 const SITE_KEYS = ["title", "description", "url", "baseurl", "timezone", "lang", "author", "feeds", "permalink"];
 /** Keys under `feeds:`, feedpub's own section. */
-const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "summary_length", "url", "limits", "icon", "logo"];
+const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "summary_length", "url", "limits", "icon", "logo", "websub"];
+const WEBSUB_KEYS = ["hubs"];
 const AUTHOR_KEYS = ["name", "email", "url"];
 /**
  * Jekyll's own settings and those its common plugins read: a site's _config.yml is Jekyll's too, so
@@ -196,6 +207,8 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
       if (absolute) feeds[key] = absolute;
       else problems.push(`feeds.${key} must be an http(s) URL or a path on the site such as "/images/logo.png", got ${quote(value)}`);
     }
+    const websub = parseWebSub(rawFeeds.websub, problems);
+    if (websub) feeds.websub = websub;
     feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", "category", feeds.limits, problems);
     feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", "tag", feeds.limits, problems);
   }
@@ -275,6 +288,41 @@ function parseLimits(v: unknown, problems: string[]): Limits {
     limits.nameBytes = DEFAULT_LIMITS.nameBytes;
   }
   return limits;
+}
+
+/**
+ * `feeds.websub`: the hubs, each an absolute http(s) URL. A hub's address is printed in every feed
+ * for subscribers to find, so one holding a user name or password is refused rather than published;
+ * a fragment is refused as it would never reach the hub. Undefined when no hub is named.
+ */
+function parseWebSub(v: unknown, problems: string[]): WebSubConfig | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isRecord(v)) {
+    problems.push("feeds.websub must be a mapping with hubs, a list of hub URLs");
+    return undefined;
+  }
+  unknownKeys(v, WEBSUB_KEYS, "feeds.websub.", true, problems);
+  const raw = v.hubs;
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) {
+    problems.push(`feeds.websub.hubs must be a list of hub URLs such as [https://pubsubhubbub.appspot.com/], got ${describeValue(raw)}`);
+    return undefined;
+  }
+  const hubs: string[] = [];
+  for (const [n, item] of raw.entries()) {
+    const path = `feeds.websub.hubs[${n}]`;
+    const text = typeof item === "string" ? item.trim() : undefined;
+    if (!text || !isAbsoluteUrl(text, true) || /\s/.test(text)) {
+      problems.push(`${path} must be an absolute http(s) URL such as "https://pubsubhubbub.appspot.com/", got ${describeValue(item)}`);
+      continue;
+    }
+    const url = new URL(text);
+    if (url.username || url.password) problems.push(`${path} must not hold a user name or password: every feed shows its hubs' addresses`);
+    else if (url.hash) problems.push(`${path} must not have a fragment (#…), which is never sent to the hub`);
+    else if (hubs.includes(url.href)) problems.push(`${path}: ${quote(url.href)} is listed twice`);
+    else hubs.push(url.href);
+  }
+  return hubs.length > 0 ? { hubs } : undefined;
 }
 
 /**

@@ -418,6 +418,53 @@ describe("feeds.icon and feeds.logo", () => {
   });
 });
 
+describe("feeds.websub", () => {
+  const websub = (yaml: string) => parseConfig(`${MINIMAL}feeds:\n  websub:\n${yaml}`).feeds.websub;
+  const problems = (yaml: string) => configError(`${MINIMAL}feeds:\n  websub:\n${yaml}`).problems;
+
+  it("is absent without hubs, so the configuration (and its hash in the index state) of such a site is as before", () => {
+    expect(Object.keys(parseConfig(MINIMAL).feeds)).not.toContain("websub");
+    expect(parseConfig(`${MINIMAL}feeds:\n  websub:\n`)).toEqual(parseConfig(MINIMAL));
+    expect(parseConfig(`${MINIMAL}feeds:\n  websub:\n    hubs: []\n`)).toEqual(parseConfig(MINIMAL));
+  });
+
+  it("keeps every hub in order, each an absolute http(s) URL, serialised", () => {
+    expect(websub("    hubs:\n      - https://pubsubhubbub.appspot.com\n      - HTTP://Hub.Example.com:8080/publish?site=财经&x=1\n")).toEqual({
+      hubs: ["https://pubsubhubbub.appspot.com/", "http://hub.example.com:8080/publish?site=%E8%B4%A2%E7%BB%8F&x=1"],
+    });
+  });
+
+  it.each([
+    ["a relative path", "/hub"],
+    ["another scheme", "ftp://hub.example.com/"],
+    ["javascript:", '"javascript:alert(1)"'],
+    ["text no URL parser accepts", "not a url"],
+    ["a number", "42"],
+    ["a mapping", "{ url: https://hub.example.com/ }"],
+  ])("refuses %s, naming the hub", (_, value) => {
+    expect(problems(`    hubs: [${value}]\n`)).toEqual([expect.stringMatching(/^feeds\.websub\.hubs\[0\] must be an absolute http\(s\) URL/)]);
+  });
+
+  it("refuses a hub with a user name or password, which every feed would show, a fragment, and a hub named twice", () => {
+    expect(problems("    hubs: [https://hub.example.com/, https://u:p@hub.example.com/, https://hub.example.com/#x, HTTPS://HUB.example.com]\n")).toEqual([
+      "feeds.websub.hubs[1] must not hold a user name or password: every feed shows its hubs' addresses",
+      "feeds.websub.hubs[2] must not have a fragment (#…), which is never sent to the hub",
+      'feeds.websub.hubs[3]: "https://hub.example.com/" is listed twice',
+    ]);
+  });
+
+  it("refuses hubs that are not a list, and a websub that is not a mapping", () => {
+    expect(problems("    hubs: https://hub.example.com/\n")).toEqual([expect.stringMatching(/^feeds\.websub\.hubs must be a list of hub URLs/)]);
+    expect(configError(`${MINIMAL}feeds:\n  websub: https://hub.example.com/\n`).problems).toEqual(["feeds.websub must be a mapping with hubs, a list of hub URLs"]);
+  });
+
+  it("refuses an unknown key, suggesting the one meant, as under feeds", () => {
+    expect(problems("    hub: [https://hub.example.com/]\n")).toEqual(["feeds.websub.hub is not a setting; did you mean feeds.websub.hubs?"]);
+    expect(problems("    hubs: [https://hub.example.com/]\n    secret: s3cr3t\n")).toEqual(["feeds.websub.secret is not a setting; the settings here are hubs"]);
+    expect(configError(`${MINIMAL}feeds:\n  websb:\n    hubs: []\n`).problems).toEqual(["feeds.websb is not a setting; did you mean feeds.websub?"]);
+  });
+});
+
 describe("parseConfig: keys nobody reads", () => {
   it("refuses a misspelt setting at the top, suggesting the one meant, instead of building with defaults", () => {
     // A misspelt timezone used to build with exit 0 and every date in +0000.
@@ -433,7 +480,7 @@ describe("parseConfig: keys nobody reads", () => {
   it("refuses any unknown key under feeds and author, naming it and what was meant or what exists", () => {
     expect(configError(`${MINIMAL}feeds:\n  limt: 5\n`).problems).toEqual(["feeds.limt is not a setting; did you mean feeds.limit?"]);
     expect(configError(`${MINIMAL}feeds:\n  colour: red\n`).problems).toEqual([
-      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, summary_length, url, limits, icon, logo",
+      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, summary_length, url, limits, icon, logo, websub",
     ]);
     expect(configError(`${MINIMAL}author:\n  nmae: A\n  name: A\n`).problems).toEqual(["author.nmae is not a setting; did you mean author.name?"]);
   });
