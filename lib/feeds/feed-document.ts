@@ -62,6 +62,7 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     ...(config.author ? { siteAuthor: config.author } : {}),
     ...(config.feeds.icon ? { icon: config.feeds.icon } : {}),
     ...(config.feeds.logo ? { logo: config.feeds.logo } : {}),
+    ...(config.feeds.websub ? { hubs: config.feeds.websub.hubs } : {}),
     items,
   };
 }

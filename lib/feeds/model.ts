@@ -48,6 +48,8 @@ export interface FeedDocument {
   /** Absolute URLs of `feeds.icon` (square) and `feeds.logo` (wide), when configured. */
   icon?: string;
   logo?: string;
+  /** WebSub hubs (`feeds.websub.hubs`), when configured: each format names them beside its self link. */
+  hubs?: string[];
   items: FeedItem[];
 }
 

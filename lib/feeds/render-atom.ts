@@ -1,11 +1,12 @@
 import { Feed } from "feed";
 import { escapeHtml } from "../posts/text.js";
+import { addHubLinks } from "./hub-links.js";
 import { imageType } from "./lead-image.js";
 import type { FeedDocument, FeedItem } from "./model.js";
 import { isSafeXmlJsAttribute, xmlJsText } from "./xml-js-text.js";
 import { zonedDate } from "./zoned-date.js";
 
-/** Atom 1.0 (RFC 4287) with full content and summaries. Pure. */
+/** Atom 1.0 (RFC 4287) with full content and summaries, and links to its WebSub hubs. Pure. */
 export function renderAtom(doc: FeedDocument): string {
   const tz = doc.timeZone;
   const feed = new Feed({
@@ -39,7 +40,8 @@ export function renderAtom(doc: FeedDocument): string {
   }
   // The package has no option for the feed's language; xml:lang on the root carries it.
   const xml = feed.atom1().replace('<feed xmlns="http://www.w3.org/2005/Atom">', `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${escapeHtml(doc.language)}">`);
-  return `${writeEnclosures(xml, doc.items)}\n`;
+  const withHubs = addHubLinks(xml, /<link rel="self"/, doc.hubs, (href) => `<link rel="hub" href="${href}"/>`);
+  return `${writeEnclosures(withHubs, doc.items)}\n`;
 }
 
 function personOf(p: FeedDocument["author"]) {

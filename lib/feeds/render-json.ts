@@ -21,6 +21,8 @@ export function renderJsonFeed(doc: FeedDocument): string {
     language: doc.language,
     authors: [authorOf(doc.author)],
     author: authorOf(doc.author),
+    // WebSub's topic is the self link, feed_url here; the hub is told of each change to it.
+    ...(doc.hubs?.length ? { hubs: doc.hubs.map((url) => ({ type: "WebSub", url })) } : {}),
     items: doc.items.map((item) => ({
       id: item.id,
       url: item.url,

@@ -1,5 +1,6 @@
 import { Feed, type Extension } from "feed";
 import { escapeHtml } from "../posts/text.js";
+import { addHubLinks } from "./hub-links.js";
 import { imageType } from "./lead-image.js";
 import type { FeedDocument, FeedItem } from "./model.js";
 import { xmlJsText } from "./xml-js-text.js";
@@ -8,7 +9,7 @@ import { zonedDate } from "./zoned-date.js";
 const MEDIA_RSS = "http://search.yahoo.com/mrss/";
 const DUBLIN_CORE = "http://purl.org/dc/elements/1.1/";
 
-/** RSS 2.0 with content:encoded, dc:creator, Media RSS images and an atom:link to itself. Pure. */
+/** RSS 2.0 with content:encoded, dc:creator, Media RSS images, and atom:links to itself and its WebSub hubs. Pure. */
 export function renderRss(doc: FeedDocument): string {
   const tz = doc.timeZone;
   const image = doc.logo ?? doc.icon;
@@ -57,7 +58,8 @@ export function renderRss(doc: FeedDocument): string {
       extensions,
     });
   }
-  return `${declareNamespaces(feed.rss2(), doc)}\n`;
+  const xml = addHubLinks(feed.rss2(), /<atom:link [^>]*rel="self"/, doc.hubs, (href) => `<atom:link href="${href}" rel="hub"/>`);
+  return `${declareNamespaces(xml, doc)}\n`;
 }
 
 /**
