@@ -56,6 +56,20 @@ interface Scenario {
   rescanWork?: number;
 }
 
+const NEW_LIMITS = {
+  batch: {
+    "_config.yml": CONFIG.replace("feeds:\n", "feeds:\n  limits:\n    names_per_post: 10\n"),
+    "2022-05-06-f.md": post("F 改为银行", 6, ["bank"], ["银行"]),
+    "2022-05-03-c.md": null,
+  },
+  // An upload after the killed rescan: the deleted and the moved post come back, a new one arrives.
+  later: {
+    "2022-05-03-c.md": SITE["2022-05-03-c.md"]!,
+    "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
+    "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]),
+  },
+} satisfies Omit<Scenario, "name">;
+
 const SCENARIOS: Scenario[] = [
   {
     // f leaves auto (its only post, so that feed's files go) for bank under a new title, g is
@@ -74,35 +88,16 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    // New input limits may change which posts are accepted, so the run is a full rebuild with
-    // state, which also removes the emptied auto feed and the state of the deleted post.
-    name: "a full rebuild (new input limits, with a move and a delete)",
-    batch: {
-      "_config.yml": CONFIG.replace("feeds:\n", "feeds:\n  limits:\n    names_per_post: 10\n"),
-      "2022-05-06-f.md": post("F 改为银行", 6, ["bank"], ["银行"]),
-      "2022-05-03-c.md": null,
-    },
-    // An upload after the killed rebuild: the deleted and the moved post come back, a new one arrives.
-    later: {
-      "2022-05-03-c.md": SITE["2022-05-03-c.md"]!,
-      "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
-      "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]),
-    },
+    // New input limits may change which posts are accepted, so the run is a rescan of content/,
+    // which also removes the emptied auto feed and the state of the deleted post.
+    name: "a rescan (new input limits, with a move and a delete)",
+    ...NEW_LIMITS,
   },
   {
     // The same, with a rescan too large for one invocation: scan, render and commit steps, each
     // delivered as a continuation (the child delivers them as the queue would), killed anywhere.
     name: "a rescan in steps (new input limits, with a move and a delete)",
-    batch: {
-      "_config.yml": CONFIG.replace("feeds:\n", "feeds:\n  limits:\n    names_per_post: 10\n"),
-      "2022-05-06-f.md": post("F 改为银行", 6, ["bank"], ["银行"]),
-      "2022-05-03-c.md": null,
-    },
-    later: {
-      "2022-05-03-c.md": SITE["2022-05-03-c.md"]!,
-      "2022-05-06-f.md": SITE["2022-05-06-f.md"]!,
-      "2022-05-07-g.md": post("G 股市", 7, ["stock"], ["银行"]),
-    },
+    ...NEW_LIMITS,
     rescanWork: 3,
   },
   {
