@@ -3,6 +3,8 @@ import { publish, type PublishRequest, type PublishResult } from "../lib/publish
 import type { RescanCursor } from "../lib/publish/rescan.js";
 import type { InvalidFile } from "../lib/publish/write-files.js";
 import type { Storage } from "../lib/storage/types.js";
+import type { Notify } from "../lib/websub/notify-hubs.js";
+import { announceChanges } from "./announce.js";
 import { continuationOf, MalformedMessageError, parseRequest, type Request } from "./events.js";
 import type { Log } from "./log.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
@@ -17,6 +19,11 @@ export interface Deps {
   send: (body: object) => Promise<void>;
   /** PublishOptions.rescanWork: how much of a rescan one invocation does. */
   rescanWork?: number;
+  /**
+   * Tells the WebSub hubs `_config.yml` names which feeds changed (lib/websub/notify-hubs.ts);
+   * without it, no hub is told.
+   */
+  notify?: Notify;
 }
 
 interface Message {
@@ -30,7 +37,9 @@ interface Message {
  * written once per batch; a rebuild or a rescan step is a call of its own, in its place in the
  * order. When a call fails, its messages and every later one are reported as failed: the queue
  * is FIFO, and a later edit must not overtake an earlier one. A rescan that is not finished asks
- * for a continuation, which is sent to the queue before the batch is answered.
+ * for a continuation, which is sent to the queue before the batch is answered. Last, the feeds
+ * the whole invocation changed are announced to the site's WebSub hubs, once; the batch response
+ * is settled by then and does not depend on them.
  */
 export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchResponse> {
   const messages = readMessages(event, deps);
@@ -41,6 +50,7 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
   const failures: SQSBatchItemFailure[] = [];
   let next: RescanCursor | undefined;
   let rebuilt = false;
+  const outcomes: PublishResult["writes"] = [];
   for (const segment of segmentsOf(messages)) {
     let result: PublishResult;
     try {
@@ -53,6 +63,7 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
       break;
     }
     logResult(result, deps.log);
+    outcomes.push(...result.writes);
     rebuilt ||= result.rebuilt;
     if (result.next) next = result.next;
     if (result.failedAt !== undefined) {
@@ -70,6 +81,7 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
   }
   const changes = messages.reduce((n, m) => n + (m.request.kind === "changes" ? m.request.changes.length : 0), 0);
   deps.log({ level: "info", type: "batch", messages: messages.length, changes, rebuilt, ms: Math.round(performance.now() - started) });
+  if (deps.notify) await announceChanges(outcomes, { bucket: deps.bucket, notify: deps.notify, log: deps.log });
   return { batchItemFailures: failures };
 }
 

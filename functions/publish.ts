@@ -2,6 +2,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { retryingStorage } from "../lib/storage/retry.js";
 import { createS3Storage } from "../lib/storage/s3.js";
+import { createHubNotifier } from "../lib/websub/notify-hubs.js";
 import { s3ClientConfigFromEnv } from "../lib/storage/s3-client-config.js";
 import { handleEvent } from "./handle-event.js";
 import { logJson } from "./log.js";
@@ -21,6 +22,9 @@ const send = async (body: object) => {
   await queue.send(new SendMessageCommand({ QueueUrl: settings.queueUrl, MessageBody: JSON.stringify(body), MessageGroupId: "feeds" }));
 };
 
+// WebSub hubs are reached over the internet, as the function runs outside any VPC (see the README).
+const notify = createHubNotifier({ log: logJson });
+
 /** SQS (FIFO) batches of EventBridge events from S3 and the schedule; see functions/events.ts. */
 export const handler = (event: unknown) =>
-  handleEvent(event, { bucket, bucketName: settings.bucket, cacheControl: settings.cacheControl, now: () => new Date(), log: logJson, send });
+  handleEvent(event, { bucket, bucketName: settings.bucket, cacheControl: settings.cacheControl, now: () => new Date(), log: logJson, send, notify });
