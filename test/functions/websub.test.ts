@@ -140,6 +140,24 @@ describe("announcing changed feeds to the site's hubs", () => {
     expect(calls).toEqual([[changedUrls(before, await feedFiles(bucket)), ["https://hub.example.com/"]]]);
   });
 
+  it("announces a rescan's feeds invocation by invocation, each once, as its steps write them", async () => {
+    const bucket = await siteWith(["https://hub.example.com/"]);
+    const calls: string[][] = [];
+    const sent: object[] = [];
+    const deps: Deps = { ...depsFor(bucket, [], async (feedUrls) => void calls.push(feedUrls)), rescanWork: 1, send: async (body) => void sent.push(body) };
+    let invocations = 1;
+    await handleEvent(rebuild(), deps);
+    while (sent.length > 0) {
+      invocations++;
+      await handleEvent(sqsFifoEvent(sent.splice(0)), deps);
+    }
+    // Steps that write no feed (the scan) announce nothing; none announces twice.
+    expect(invocations).toBeGreaterThan(2);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThanOrEqual(invocations);
+    expect(calls.flat().sort()).toEqual(changedUrls(new Map(), await feedFiles(bucket)));
+  });
+
   it("asks nothing of a notifier when the site names no hub, or nothing changed", async () => {
     let called = 0;
     const spy: Notify = async () => void called++;
