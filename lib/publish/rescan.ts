@@ -5,17 +5,17 @@ import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
 import { renderIndex } from "../feeds/render-feed.js";
 import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
 import { isPostKey } from "../posts/parse-post.js";
-import type { Post } from "../posts/post.js";
+import { isLive, type Post } from "../posts/post.js";
 import { compareKeys } from "../storage/keys.js";
 import type { Storage } from "../storage/types.js";
 import { OUTPUT_NAMES } from "./build-all.js";
-import { compareRefs, type Ref, type StoredItem } from "./feed-state.js";
+import { compareRefs, toStoredItem, type Ref, type StoredItem } from "./feed-state.js";
 import { postRecord } from "./full-state.js";
 import { applyStateWrites, clearJournal, readJournal, writeJournal, type StateWrite } from "./journal.js";
 import { mapLimit } from "./map-limit.js";
-import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
-import { loadPost } from "./read-posts.js";
-import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, SITE_STATE_KEY, STATE_VERSION, unschedule, type SiteState } from "./state-store.js";
+import { dirOfFile, planFeeds, type Run } from "./plan-feeds.js";
+import { loadPost, renderItem } from "./read-posts.js";
+import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, SITE_STATE_KEY, STATE_VERSION, unschedule, type PostRecord, type SiteState } from "./state-store.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
 import { executeWrites, planWrites, type InvalidFile, type WriteOutcome } from "./write-files.js";
 
@@ -123,7 +123,7 @@ export async function markUntrusted(ctx: RescanContext, previous: SiteState | nu
   const mark: SiteState = {
     version: STATE_VERSION,
     config: "rescanning",
-    cacheControl: previous?.rescan ? previous.cacheControl : (previous?.cacheControl ?? ctx.cacheControl),
+    cacheControl: writtenWith(previous, ctx.cacheControl),
     feeds: [],
     scheduled: {},
     rescan: {
@@ -137,6 +137,17 @@ export async function markUntrusted(ctx: RescanContext, previous: SiteState | nu
   await writeSite(ctx.bucket, mark);
   await clearJournal(ctx.bucket);
   return mark;
+}
+
+/**
+ * The Cache-Control every feed object has, as far as the state knows. A rescan started again
+ * part-way may have written some objects with its own value and left the rest with the old one:
+ * then no value describes them all, and the new rescan writes every object.
+ */
+function writtenWith(previous: SiteState | null, current: string): string {
+  if (!previous) return current;
+  if (!previous.rescan || previous.rescan.cacheControl === previous.cacheControl) return previous.cacheControl;
+  return "(mixed)";
 }
 
 /**
@@ -240,8 +251,10 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   await state.load(shardIds, []);
   const byDir = new Map<string, Ref[]>();
   const feedsOfKey = new Map<string, { shard: string; feeds: string[] }>();
+  const records = new Map<string, PostRecord>();
   for (const id of shardIds) {
     for (const [key, record] of Object.entries(state.shard(id))) {
+      records.set(key, record);
       feedsOfKey.set(key, { shard: id, feeds: record.feeds });
       for (const dir of record.feeds) {
         if (!byDir.has(dir)) byDir.set(dir, []);
@@ -258,38 +271,58 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   };
   const items = new Map<string, StoredItem>();
   const { limit } = config.feeds;
-  let used = 0;
-  const chunk: string[] = [];
-  for (const dir of todo) {
-    const refs = (byDir.get(dir) ?? []).sort(compareRefs);
-    const cost = refs.slice(0, limit).filter((r) => !items.has(r.key)).length * RESCAN_STEP.renderCost;
-    if (chunk.length > 0 && used + cost > work) break;
-    used += Math.max(1, cost);
-    // A shown post that is no longer live (its event is still on its way) leaves the records now.
+  // Feeds rendered already, by an earlier step or this one: a post found gone must leave them too.
+  const rendered = (dir: string) => filled.has(dir) || (cursor.after !== null && dir <= cursor.after);
+  const filled = new Set<string>();
+  const again = new Set<string>();
+  /** Chooses and renders one feed's items from the records, dropping the records of shown posts that are gone. */
+  const fill = async (dir: string) => {
+    const refs = () => (byDir.get(dir) ?? []).sort(compareRefs);
+    // A shown post that is gone, no longer live, or changed since its record was made (its event
+    // is still on its way, or waits for the rescan to end) leaves the records now; its event puts
+    // it back where it belongs.
     for (;;) {
-      const missing = refs.slice(0, limit).filter((r) => !items.has(r.key));
-      const rendered = await mapLimit(missing, 16, async (r) => [r.key, await liveItem(run, r.key)] as const);
-      const gone = rendered.filter(([, item]) => item === undefined).map(([key]) => key);
-      for (const [key, item] of rendered) if (item) items.set(key, item);
+      const missing = refs().slice(0, limit).filter((r) => !items.has(r.key));
+      const found = await mapLimit(missing, 16, async (r) => [r.key, await recordedItem(run, r.key, records.get(r.key)!)] as const);
+      const gone = found.filter(([, item]) => item === undefined).map(([key]) => key);
+      for (const [key, item] of found) if (item) items.set(key, item);
       if (gone.length === 0) break;
       for (const key of gone) {
         const { shard, feeds } = feedsOfKey.get(key)!;
         delete state.shard(shard)[key];
-        for (const d of feeds) byDir.set(d, byDir.get(d)!.filter((r) => r.key !== key));
+        for (const d of feeds) {
+          byDir.set(d, byDir.get(d)!.filter((r) => r.key !== key));
+          if (d !== dir && rendered(d)) again.add(d);
+        }
       }
-      refs.splice(0, refs.length, ...(byDir.get(dir) ?? []));
     }
+    const chosen = refs();
     await state.load([], [dir]);
     const feed = state.feed(dir);
-    feed.items = refs.slice(0, limit).map((r) => items.get(r.key)!);
-    feed.reserve = refs.slice(limit, limit + ctx.reserveSize);
-    feed.total = refs.length;
+    feed.items = chosen.slice(0, limit).map((r) => items.get(r.key)!);
+    feed.reserve = chosen.slice(limit, limit + ctx.reserveSize);
+    feed.total = chosen.length;
     state.touchFeed(dir);
+    filled.add(dir);
+  };
+
+  let used = 0;
+  const chunk: string[] = [];
+  for (const dir of todo) {
+    const cost = (byDir.get(dir) ?? []).sort(compareRefs).slice(0, limit).filter((r) => !items.has(r.key)).length * RESCAN_STEP.renderCost;
+    if (chunk.length > 0 && used + cost > work) break;
+    used += Math.max(1, cost);
+    await fill(dir);
     chunk.push(dir);
+  }
+  // Feeds rendered before a post they show was found gone are rendered again without it.
+  for (const dir of again) {
+    again.delete(dir);
+    await fill(dir);
   }
   for (const id of shardIds) state.touchShard(id);
 
-  const verify = new Set(chunk.flatMap((dir) => Object.values(FEED_FILES).map((f) => `${dir}/${f.name}`)));
+  const verify = new Set([...filled].flatMap((dir) => Object.values(FEED_FILES).map((f) => `${dir}/${f.name}`)));
   const plan = await planFeeds(run, ctx.bucket, verify);
   const next: RescanCursor = chunk.length === todo.length ? { id: cursor.id, phase: "commit", after: null } : { ...cursor, after: chunk[chunk.length - 1]! };
   advance(site, cursor, next, ctx.now);
@@ -299,6 +332,16 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   await commitState(ctx.bucket, writes);
   if (plan.files.length > 0) await clearJournal(ctx.bucket);
   return { rejected: [], writes: outcomes, invalid: plan.invalid, next, used };
+}
+
+/** The item of a post that is live and still as its record says (feeds and date), else undefined. */
+async function recordedItem(run: Run, key: string, record: PostRecord): Promise<StoredItem | undefined> {
+  const post = await loadPost(run.content, key, run.config).catch((error: unknown) => {
+    if (error instanceof PostError) return null;
+    throw error;
+  });
+  if (!post || !isLive(post, run.now) || JSON.stringify(postRecord(post)) !== JSON.stringify(record)) return undefined;
+  return toStoredItem(post.key, renderItem(post, run.config));
 }
 
 /**
