@@ -279,6 +279,15 @@ describe("packaged template", () => {
       expect(logGroup.Properties.LogGroupName).toBe("/aws/lambda/feedpub-dev-publish");
       expect(logGroup.Properties.RetentionInDays).toBe(30);
     });
+
+    it("logs in Lambda's JSON format, filtered at INFO, into that group", () => {
+      for (const from of [template, prodTemplate]) {
+        const [, fn] = only("AWS::Lambda::Function", from);
+        expect(fn.Properties.LoggingConfig).toEqual({ LogFormat: "JSON", ApplicationLogLevel: "INFO", SystemLogLevel: "INFO" });
+      }
+      // No LogGroup of its own: the function writes to /aws/lambda/<name>, the group kept 30 days above.
+      expect(list(get("PublishLambdaFunction").DependsOn ?? [])).toContain("PublishLogGroup");
+    });
   });
 
   describe("permissions", () => {
