@@ -145,7 +145,7 @@ describe("the bundled handler, in a fresh node as Lambda runs it", () => {
     const { result, logs, stderr } = await invoke(site, sqsFifoEvent([{ action: "rebuild" }]));
     expect(result).toEqual({ batchItemFailures: [] });
     expect(stderr).toBe("");
-    expect(logs.filter((entry) => entry.level === "error" || entry.level === "warn")).toEqual([]);
+    expect(logs.filter((entry) => entry.level === "ERROR" || entry.level === "WARN")).toEqual([]);
     const published = await feedsIn(site);
     expect(Object.keys(published)).toContain("feeds/tags/样式/rss.xml");
     expect(published).toEqual(await unbundledBuildOf(site));
