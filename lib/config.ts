@@ -2,7 +2,7 @@ import { closest } from "./closest.js";
 import { ConfigError, InputError } from "./errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
 import { isKnownTimeZone } from "./posts/dates.js";
-import { checkName, feedNameOf } from "./posts/names.js";
+import { checkName, feedNameOf, type NameKind } from "./posts/names.js";
 import { siteUrl } from "./posts/absolute-url.js";
 import { isAbsoluteUrl } from "./posts/permalink.js";
 import { describeValue, quote, stripXmlForbidden } from "./posts/text.js";
@@ -36,6 +36,11 @@ export interface FeedsConfig {
   categories: Record<string, string>;
   /** Display titles by feed name (feedNameOf), as `feeds.tags` gives them. */
   tags: Record<string, string>;
+  /**
+   * Display titles of author feeds by feed name (feedNameOf), as `feeds.authors` gives them;
+   * present only when it names one, so the configuration's hash is what it was without it.
+   */
+  authors?: Record<string, string>;
   /** Characters of the plain-text summary. */
   summaryLength: number;
   /** Where the feeds/ folder is served from (CloudFront or a custom domain); defaults to url + baseurl. */
@@ -72,7 +77,7 @@ const PERMALINK_STYLES: Record<string, string> = {
 /** Keys feedpub reads at the top of _config.yml. */
 const SITE_KEYS = ["title", "description", "url", "baseurl", "timezone", "lang", "author", "feeds", "permalink"];
 /** Keys under `feeds:`, feedpub's own section. */
-const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "summary_length", "url", "limits", "icon", "logo", "websub"];
+const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "authors", "summary_length", "url", "limits", "icon", "logo", "websub"];
 const WEBSUB_KEYS = ["hubs"];
 const AUTHOR_KEYS = ["name", "email", "url"];
 /**
@@ -211,6 +216,8 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
     if (websub) feeds.websub = websub;
     feeds.categories = titleMap(rawFeeds.categories, "feeds.categories", "category", feeds.limits, problems);
     feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", "tag", feeds.limits, problems);
+    const authors = titleMap(rawFeeds.authors, "feeds.authors", "author", feeds.limits, problems);
+    if (Object.keys(authors).length > 0) feeds.authors = authors;
   }
 
   if (problems.length > 0) throw new ConfigError(file, problems);
@@ -332,7 +339,7 @@ function parseWebSub(v: unknown, problems: string[]): WebSubConfig | undefined {
 function titleMap(
   v: unknown,
   path: string,
-  kind: "category" | "tag",
+  kind: NameKind,
   limits: Limits,
   problems: string[],
 ): Record<string, string> {

@@ -480,8 +480,24 @@ describe("parseConfig: keys nobody reads", () => {
   it("refuses any unknown key under feeds and author, naming it and what was meant or what exists", () => {
     expect(configError(`${MINIMAL}feeds:\n  limt: 5\n`).problems).toEqual(["feeds.limt is not a setting; did you mean feeds.limit?"]);
     expect(configError(`${MINIMAL}feeds:\n  colour: red\n`).problems).toEqual([
-      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, summary_length, url, limits, icon, logo, websub",
+      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, authors, summary_length, url, limits, icon, logo, websub",
     ]);
     expect(configError(`${MINIMAL}author:\n  nmae: A\n  name: A\n`).problems).toEqual(["author.nmae is not a setting; did you mean author.name?"]);
+  });
+});
+
+describe("feeds.authors", () => {
+  it("keys author feed titles by feed name, and is absent when it names none", () => {
+    const config = parseConfig(`${MINIMAL}feeds:\n  authors:\n    Jane Doe: Jane Doe\n    陈立: 证券时报记者 陈立\n`);
+    expect(config.feeds.authors).toEqual({ "jane doe": "Jane Doe", 陈立: "证券时报记者 陈立" });
+    expect(parseConfig(`${MINIMAL}feeds:\n  authors: {}\n`).feeds).not.toHaveProperty("authors");
+    expect(parseConfig(MINIMAL).feeds).not.toHaveProperty("authors");
+  });
+
+  it("refuses a name no author feed could have, naming its key", () => {
+    const e = configError(`${MINIMAL}feeds:\n  authors:\n    "A/B": x\n    feed.json: y\n    authors: z\n`);
+    expect(e.problems).toHaveLength(2);
+    expect(e.problems[0]).toMatch(/^feeds\.authors\.A\/B: "A\/B" cannot be an author name: it contains a path separator$/);
+    expect(e.problems[1]).toMatch(/^feeds\.authors\.feed\.json: .*one of the output's own files/);
   });
 });

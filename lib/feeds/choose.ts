@@ -14,19 +14,33 @@ export function tagFeed(name: string): FeedDefinition {
   return { kind: "tag", name, dir: `${FEEDS_PREFIX}tags/${name}` };
 }
 
-/** The feed whose files live in `dir` (the inverse of FeedDefinition.dir). */
+export function authorFeed(name: string): FeedDefinition {
+  return { kind: "author", name, dir: `${FEEDS_PREFIX}authors/${name}` };
+}
+
+/**
+ * The feed whose files live in `dir` (the inverse of FeedDefinition.dir). No category may be
+ * named "tags" or "authors" (names.ts), so those folders hold only tag and author feeds.
+ */
 export function feedOfDir(dir: string): FeedDefinition {
   if (dir === SITE_FEED.dir) return SITE_FEED;
   if (dir.startsWith(`${FEEDS_PREFIX}tags/`)) return tagFeed(dir.slice(`${FEEDS_PREFIX}tags/`.length));
+  if (dir.startsWith(`${FEEDS_PREFIX}authors/`)) return authorFeed(dir.slice(`${FEEDS_PREFIX}authors/`.length));
   return categoryFeed(dir.slice(FEEDS_PREFIX.length));
 }
 
 /**
- * Every feed a post belongs in: the site's, one per category, one per tag. A feed is named by the
- * folded name (feedNameOf), so "IPO" and "ipo" are one feed on every filesystem.
+ * Every feed a post belongs in: the site's, one per category, one per tag, and its author's when
+ * it names one that can name a feed. A feed is named by the folded name (feedNameOf), so "IPO"
+ * and "ipo" are one feed on every filesystem.
  */
 export function feedsOf(post: PostSummary): FeedDefinition[] {
-  const feeds = [SITE_FEED, ...post.categories.map((c) => categoryFeed(feedNameOf(c))), ...post.tags.map((t) => tagFeed(feedNameOf(t)))];
+  const feeds = [
+    SITE_FEED,
+    ...post.categories.map((c) => categoryFeed(feedNameOf(c))),
+    ...post.tags.map((t) => tagFeed(feedNameOf(t))),
+    ...(post.authorFeed !== undefined ? [authorFeed(post.authorFeed)] : []),
+  ];
   return feeds.filter((f, i) => feeds.findIndex((g) => g.dir === f.dir) === i);
 }
 
@@ -42,7 +56,7 @@ export interface ChosenFeed {
 
 /**
  * Chooses the items of every feed: live posts only, newest first, at most the configured number.
- * The site feed is always present; a category or tag feed exists while it has a live post.
+ * The site feed is always present; a category, tag or author feed exists while it has a live post.
  * Ordered by folder, so output order never depends on input order.
  */
 export function chooseFeeds(posts: Iterable<PostSummary>, config: SiteConfig, now: Date, reserveSize = 0): ChosenFeed[] {

@@ -5,10 +5,15 @@ import { firstBodyImage } from "./lead-image.js";
 import { renderBody } from "./render-body.js";
 import { FEED_FILES, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
 
-/** Display title of a category or tag: the configured one, else its name. */
+/**
+ * Display title of a category, tag or author: the configured one, else its feed name. Only the
+ * feed's folder decides it, never the posts it shows, so the OPML list (which knows the folders
+ * alone) and the feed itself always agree, whichever spelling the newest post used.
+ */
 export function displayTitle(feed: FeedDefinition, config: SiteConfig): string {
   if (feed.kind === "category") return config.feeds.categories[feed.name] ?? feed.name;
   if (feed.kind === "tag") return `#${config.feeds.tags[feed.name] ?? feed.name}`;
+  if (feed.kind === "author") return config.feeds.authors?.[feed.name] ?? feed.name;
   return config.title;
 }
 

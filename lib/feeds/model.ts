@@ -22,14 +22,16 @@ export interface FeedItem {
   image?: PostImage;
 }
 
-/** Which feed: the whole site, one category, or one tag. */
+/** Which feed: the whole site, one category, one tag, or one author. */
 export interface FeedDefinition {
-  kind: "site" | "category" | "tag";
-  /** Category or tag name; "" for the site feed. */
+  kind: FeedKind;
+  /** Category, tag or author name, folded (feedNameOf); "" for the site feed. */
   name: string;
-  /** Storage folder of the feed's three files: "feeds", "feeds/<category>", "feeds/tags/<tag>". */
+  /** Storage folder of the feed's three files: "feeds", "feeds/<category>", "feeds/tags/<tag>", "feeds/authors/<author>". */
   dir: string;
 }
+
+export type FeedKind = "site" | "category" | "tag" | "author";
 
 /** Everything a renderer needs; renderers are pure functions of this. */
 export interface FeedDocument {

@@ -29,14 +29,19 @@ export function renderFeed(feed: FeedDefinition, items: FeedItem[], config: Site
 
 /** Title of the OPML outline that holds the tag feeds. */
 export const OPML_TAGS_TITLE = "Tags";
+/** Title of the OPML outline that holds the author feeds. */
+export const OPML_AUTHORS_TITLE = "Authors";
 
 /**
  * The OPML subscription list: the site feed and every category feed by folder, then the tag
- * feeds by folder in an outline of their own. Pure.
+ * feeds and the author feeds by folder, each in an outline of their own. Pure.
  */
 export function renderIndex(feeds: FeedDefinition[], config: SiteConfig): OutputFile {
   const byDir = (a: FeedDefinition, b: FeedDefinition) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0);
   const docs = (kind: FeedDefinition["kind"]) => feeds.filter((f) => f.kind === kind).sort(byDir).map((f) => toFeedDocument(f, [], config));
-  const body = renderOpml(config.title, [...docs("site"), ...docs("category")], [{ title: OPML_TAGS_TITLE, docs: docs("tag") }]);
+  const body = renderOpml(config.title, [...docs("site"), ...docs("category")], [
+    { title: OPML_TAGS_TITLE, docs: docs("tag") },
+    { title: OPML_AUTHORS_TITLE, docs: docs("author") },
+  ]);
   return { key: OPML_FILE.key, body, contentType: OPML_FILE.contentType };
 }

@@ -8,9 +8,9 @@ export interface OpmlGroup {
 }
 
 /**
- * OPML 2.0 listing the site feed and every category feed, then each group (the tag feeds) in an
- * outline of its own, so an aggregator can subscribe to all of them at once and file the many
- * tag feeds in one folder. Pure; `docs` and each group's in the order they should appear; an
+ * OPML 2.0 listing the site feed and every category feed, then each group (the tag feeds, the
+ * author feeds) in an outline of its own, so an aggregator can subscribe to all of them at once
+ * and file the many tag and author feeds each in one folder. Pure; `docs` and each group's in the order they should appear; an
  * empty group is left out.
  */
 export function renderOpml(title: string, docs: FeedDocument[], groups: OpmlGroup[] = []): string {

@@ -1,11 +1,12 @@
-import { NameError } from "../errors.js";
+import { InputError, NameError } from "../errors.js";
 import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
 import { checkLimit, type Limits } from "../limits.js";
 import { describeValue, quote } from "./text.js";
 
 /**
- * Categories and tags. Each name becomes a folder (`feeds/<category>/`, `feeds/tags/<tag>/`), part
- * of S3 keys and of URLs, and XML text, so a name is read as follows; any failure rejects the post.
+ * Categories, tags and authors. Each name becomes a folder (`feeds/<category>/`, `feeds/tags/<tag>/`,
+ * `feeds/authors/<author>/`), part of S3 keys and of URLs, and XML text, so a name is read as
+ * follows; any failure of a category or tag rejects the post (an author's, see authorFeedName).
  *
  * 1. A field is a YAML list of names (strings or numbers), or one string of names separated by
  *    whitespace; list items are trimmed; empty names are dropped.
@@ -24,7 +25,7 @@ import { describeValue, quote } from "./text.js";
  *    and one folder, which case-insensitive filesystems (macOS, Windows) could not tell apart.
  * 7. Refused: a name whose feed name is one of the output's own files or folders (RESERVED_NAMES):
  *    rss.xml, atom.xml, feed.json, index.opml, index.html, and for categories also tags (the folder
- *    of tag feeds) and authors (kept for per-author feeds).
+ *    of tag feeds) and authors (the folder of author feeds).
  * 8. A post's categories (fields categories, then category) and tags (tags, then tag) are each
  *    kept in order, the first spelling of each feed name only; together they may be at most
  *    `feeds.limits.names_per_post` (50 by default).
@@ -32,15 +33,19 @@ import { describeValue, quote } from "./text.js";
 
 const FILE_NAMES = [...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.slice(OPML_FILE.key.lastIndexOf("/") + 1), "index.html"];
 
+/** The kinds of name that become a feed of their own. */
+export type NameKind = "category" | "tag" | "author";
+
 /** Feed names that would collide with the output's own files and folders, by kind of feed. */
-export const RESERVED_NAMES: Readonly<Record<"category" | "tag", ReadonlySet<string>>> = {
+export const RESERVED_NAMES: Readonly<Record<NameKind, ReadonlySet<string>>> = {
   category: new Set([...FILE_NAMES, "tags", "authors"]),
   tag: new Set(FILE_NAMES),
+  author: new Set(FILE_NAMES),
 };
 
 const WHY_RESERVED: Record<string, string> = {
   tags: "feeds/tags/ holds the tag feeds",
-  authors: "feeds/authors/ is kept for per-author feeds",
+  authors: "feeds/authors/ holds the author feeds",
 };
 
 /** The name of the feed a category or tag belongs to, and of its folder: NFC, then lower-cased. */
@@ -57,9 +62,9 @@ const RESERVED_CHARACTER = /[<>"?#%]/;
  * Checks one category or tag name (rules 2–7 above) and returns its NFC form. Throws NameError
  * (or LimitError for the length) whose message starts with `field` when one is given.
  */
-export function checkName(name: string, kind: "category" | "tag", limits: Limits, field?: string): string {
+export function checkName(name: string, kind: NameKind, limits: Limits, field?: string): string {
   const refuse = (why: string): never => {
-    throw new NameError(`${field ? `${field}: ` : ""}${quote(name)} cannot be a ${kind} name: ${why}`);
+    throw new NameError(`${field ? `${field}: ` : ""}${quote(name)} cannot be ${kind === "author" ? "an" : "a"} ${kind} name: ${why}`);
   };
   if (name === "") refuse("a name must not be empty");
   const surrogate = LONE_SURROGATE.exec(name);
@@ -82,6 +87,21 @@ export function checkName(name: string, kind: "category" | "tag", limits: Limits
     refuse(WHY_RESERVED[feedName] ?? `${feedName} is one of the output's own files (names are compared ignoring case)`);
   }
   return nfc;
+}
+
+/**
+ * The feed name of a post's author, or undefined when the name cannot name a feed (rules 2–7).
+ * Unlike a category or tag, which the post's author chose to file it under, the author's name is
+ * only who wrote it: a name no folder can hold (a "/" in "A/B desk", say) costs the post its
+ * author feed, not its place in every other feed. The item still names the author as written.
+ */
+export function authorFeedName(name: string, limits: Limits): string | undefined {
+  try {
+    return feedNameOf(checkName(name, "author", limits));
+  } catch (error) {
+    if (error instanceof InputError) return undefined;
+    throw error;
+  }
 }
 
 /**

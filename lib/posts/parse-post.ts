@@ -4,7 +4,7 @@ import { checkLimit } from "../limits.js";
 import { isWallClock, parseDate } from "./dates.js";
 import { normalisePostText, parseFrontMatter } from "./front-matter.js";
 import { parseImage } from "./image.js";
-import { feedNameOf, parseNameList } from "./names.js";
+import { authorFeedName, feedNameOf, parseNameList } from "./names.js";
 import { isAbsoluteUrl, postUrl } from "./permalink.js";
 import { postId } from "./post-id.js";
 import { describeValue, quote, stripXmlForbidden } from "./text.js";
@@ -127,6 +127,8 @@ export function postOf(key: string, text: string, config: SiteConfig, part: "who
   if (updated && updated.getTime() > date.getTime()) post.updated = updated;
   const author = parseAuthor(data.author, fail);
   if (author) post.author = author;
+  const authorFeed = author && authorFeedName(author.name, limits);
+  if (authorFeed) post.authorFeed = authorFeed;
   const image = parseImage(data.image, config);
   if (image) post.image = image;
   const description = text_("description") ?? text_("excerpt");

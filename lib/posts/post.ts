@@ -18,6 +18,11 @@ export interface Post {
   categories: string[];
   tags: string[];
   author?: Person;
+  /**
+   * The feed name (feedNameOf) of the author's feed, `feeds/authors/<name>/`: present when the
+   * post names an author whose name can name a feed (authorFeedName). Never the site's author.
+   */
+  authorFeed?: string;
   /** The lead image from `image:`, if it names a usable URL. */
   image?: PostImage;
   /** Plain-text summary from `description` or `excerpt`, if given. */
@@ -35,10 +40,10 @@ export interface PostImage {
 }
 
 /** What choosing feeds needs of a post; all a full build keeps of the posts it does not show. */
-export type PostSummary = Pick<Post, "key" | "date" | "wall" | "categories" | "tags" | "draft">;
+export type PostSummary = Pick<Post, "key" | "date" | "wall" | "categories" | "tags" | "authorFeed" | "draft">;
 
-export function summarise({ key, date, wall, categories, tags, draft }: Post): PostSummary {
-  return { key, date, ...(wall !== undefined ? { wall } : {}), categories, tags, draft };
+export function summarise({ key, date, wall, categories, tags, authorFeed, draft }: Post): PostSummary {
+  return { key, date, ...(wall !== undefined ? { wall } : {}), categories, tags, ...(authorFeed !== undefined ? { authorFeed } : {}), draft };
 }
 
 /** Published and due: not a draft, and its date has come. */

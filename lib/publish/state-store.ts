@@ -20,8 +20,9 @@ import { decodeState } from "./state-codec.js";
  * A full rebuild writes all of it anew; the incremental path reads and writes only the pieces an
  * upload touches.
  */
-// 2: stored items may carry a lead image. A state of another version is rescanned from content/.
-export const STATE_VERSION = 2;
+// 2: stored items may carry a lead image. 3: post records list the post's author feed, which
+// records of 2 never name. A state of another version is rescanned from content/.
+export const STATE_VERSION = 3;
 
 export interface PostRecord {
   /** Feed folders the post is a live member of. */

@@ -94,11 +94,18 @@ interface SourcePost {
   title: string;
   categories: string[];
   tags: string[];
+  /** The post's own author (a name, or a mapping's name); the site's author makes no feed. */
+  author?: string;
 }
 
 function names(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   return Array.isArray(v) ? v.map(String) : String(v).split(/\s+/).filter(Boolean);
+}
+
+function authorOf(v: unknown): { author?: string } {
+  const name = typeof v === "string" ? v : v && typeof v === "object" ? (v as Record<string, unknown>).name : undefined;
+  return typeof name === "string" && name.trim() ? { author: name.trim() } : {};
 }
 
 /** Front matter of every post in content/, read with js-yaml (no lib/ code involved). */
@@ -115,13 +122,15 @@ export function contentPosts(): SourcePost[] {
         title: String(data.title),
         categories: [...names(data.categories), ...names(data.category)],
         tags: [...names(data.tags), ...names(data.tag)],
+        ...authorOf(data.author),
       };
     });
 }
 
 /**
- * The feed folders content/ must produce: the site's, one per category, one per tag, each named
- * by the name in NFC and lower case (so "IPO" is feeds/tags/ipo/), as the README says.
+ * The feed folders content/ must produce: the site's, one per category, one per tag, one per
+ * post author, each named by the name in NFC and lower case (so "IPO" is feeds/tags/ipo/), as the
+ * README says.
  */
 export function contentFeedDirs(): string[] {
   const fold = (name: string) => name.normalize("NFC").toLowerCase();
@@ -129,6 +138,7 @@ export function contentFeedDirs(): string[] {
   for (const p of contentPosts()) {
     for (const c of p.categories) dirs.add(`feeds/${fold(c)}`);
     for (const t of p.tags) dirs.add(`feeds/tags/${fold(t)}`);
+    if (p.author) dirs.add(`feeds/authors/${fold(p.author)}`);
   }
   return [...dirs].sort();
 }

@@ -47,10 +47,12 @@ afterAll(async () => {
 });
 
 describe("the sample site's output", () => {
-  it("is exactly one RSS, Atom and JSON feed per site, category and tag, plus the OPML list", async () => {
+  it("is exactly one RSS, Atom and JSON feed per site, category, tag and post author, plus the OPML list", async () => {
     expect([...(await readTree(out)).keys()]).toEqual(FILES);
-    // The oracle itself: the site feed, content/'s three categories, and its tags.
+    // The oracle itself: the site feed, content/'s three categories, its tags, and the one post
+    // that names its author (the site's own author makes no feed).
     expect(contentFeedDirs()).toEqual(expect.arrayContaining(["feeds", "feeds/beijingshangbao", "feeds/diyicaijing", "feeds/zhengquanshibao", "feeds/tags/银行"]));
+    expect(contentFeedDirs().filter((d) => d.startsWith("feeds/authors/"))).toEqual(["feeds/authors/证券时报记者 陈立"]);
   });
 });
 
@@ -84,23 +86,27 @@ describe("JSON Feed files", () => {
 describe("feeds/index.opml", () => {
   needs("xmllint");
 
-  it("is well-formed and lists the site feed and every category feed, then the tag feeds in an outline of their own", async () => {
+  it("is well-formed and lists the site feed and every category feed, then the tag feeds and the author feeds in outlines of their own", async () => {
     const xml = readText(out, "feeds/index.opml");
     expect(await checkXmlWellFormed(xml)).toEqual({ ok: true, problems: [] });
     const body = elements(parseXml(xml), "body")[0]!;
     const top = children(body, "outline");
-    const categoryDirs = contentFeedDirs().filter((d) => d !== "feeds" && !d.startsWith("feeds/tags/"));
+    const categoryDirs = contentFeedDirs().filter((d) => d !== "feeds" && !d.startsWith("feeds/tags/") && !d.startsWith("feeds/authors/"));
     const tagDirs = contentFeedDirs().filter((d) => d.startsWith("feeds/tags/"));
+    const authorDirs = contentFeedDirs().filter((d) => d.startsWith("feeds/authors/"));
     expect(categoryDirs).toEqual(["feeds/beijingshangbao", "feeds/diyicaijing", "feeds/zhengquanshibao"]);
     expect(tagDirs.length).toBeGreaterThan(10);
-    const group = top.at(-1)!;
-    expect([group.attribs.text, group.attribs.title, group.attribs.xmlUrl]).toEqual(["Tags", "Tags", undefined]);
-    const feeds = top.slice(0, -1).map((o) => o.attribs);
+    const [tagGroup, authorGroup] = top.slice(-2);
+    expect([tagGroup!.attribs.text, tagGroup!.attribs.title, tagGroup!.attribs.xmlUrl]).toEqual(["Tags", "Tags", undefined]);
+    expect([authorGroup!.attribs.text, authorGroup!.attribs.title, authorGroup!.attribs.xmlUrl]).toEqual(["Authors", "Authors", undefined]);
+    const feeds = top.slice(0, -2).map((o) => o.attribs);
     expect(feeds.map((o) => o.xmlUrl)).toEqual([`${SITE_URL}/feeds/rss.xml`, ...categoryDirs.map((d) => urlOf(`${d}/rss.xml`))]);
-    const tags = children(group, "outline").map((o) => o.attribs);
+    const tags = children(tagGroup!, "outline").map((o) => o.attribs);
     expect(tags.map((o) => o.xmlUrl)).toEqual(tagDirs.map((d) => urlOf(`${d}/rss.xml`)));
     expect(tags.find((o) => o.xmlUrl === urlOf("feeds/tags/ipo/rss.xml"))?.text).toBe("财经新闻网 - #IPO");
-    for (const o of [...feeds, ...tags]) {
+    const authors = children(authorGroup!, "outline").map((o) => o.attribs);
+    expect(authors.map((o) => [o.text, o.xmlUrl])).toEqual([["财经新闻网 - 证券时报记者 陈立", urlOf(`${authorDirs[0]}/rss.xml`)]]);
+    for (const o of [...feeds, ...tags, ...authors]) {
       expect(new URL(o.xmlUrl!).protocol).toBe("https:");
       expect(o.type).toBe("rss");
       expect(o.text).toMatch(/^财经新闻网/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LimitError, NameError } from "../../lib/errors.js";
 import { DEFAULT_LIMITS } from "../../lib/limits.js";
-import { checkName, feedNameOf, parseNameList as parse, RESERVED_NAMES } from "../../lib/posts/names.js";
+import { authorFeedName, checkName, feedNameOf, parseNameList as parse, RESERVED_NAMES } from "../../lib/posts/names.js";
 
 const limits = DEFAULT_LIMITS;
 const parseNameList = (value: unknown, field: string, kind: "category" | "tag" = "tag") => parse(value, field, kind, limits);
@@ -113,7 +113,7 @@ describe("checkName", () => {
     it("refuses tags and authors as categories only, ignoring case", () => {
       expect(refusal("tags", "category").message).toMatch(/feeds\/tags\/ holds the tag feeds/);
       expect(refusal("TAGS", "category").message).toMatch(/"TAGS" cannot be a category name: feeds\/tags\//);
-      expect(refusal("Authors", "category").message).toMatch(/feeds\/authors\/ is kept for per-author feeds/);
+      expect(refusal("Authors", "category").message).toMatch(/feeds\/authors\/ holds the author feeds/);
       expect(checkName("tags", "tag", limits)).toBe("tags");
       expect(checkName("authors", "tag", limits)).toBe("authors");
     });
@@ -205,5 +205,22 @@ describe("parseNameList", () => {
     const started = performance.now();
     expect(() => parseNameList([nested], "tags")).toThrow(/^tags must hold names, found a list$/);
     expect(performance.now() - started).toBeLessThan(50);
+  });
+});
+
+describe("authorFeedName", () => {
+  it("folds an author's name as a category's or tag's, spaces and all", () => {
+    expect(authorFeedName("Jane Doe", limits)).toBe("jane doe");
+    expect(authorFeedName("Cafe\u0301 Team", limits)).toBe("caf\u00e9 team");
+    expect(authorFeedName("证券时报记者 陈立", limits)).toBe("证券时报记者 陈立");
+    // Only the output's own files are reserved for authors: the folders are a category's concern.
+    expect(authorFeedName("Tags", limits)).toBe("tags");
+  });
+
+  it("is undefined, never an error, for a name no feed folder can hold", () => {
+    for (const name of ["A/B", "..", "a\\b", "Q&A?", "50%", "a\u0085b", "RSS.XML", "index.html", "\ud800x", "名".repeat(67)]) {
+      expect(authorFeedName(name, limits), JSON.stringify(name)).toBeUndefined();
+    }
+    expect(authorFeedName("名".repeat(66), limits)).toBe("名".repeat(66));
   });
 });

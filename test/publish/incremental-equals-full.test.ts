@@ -19,7 +19,7 @@ const SEED = Number.parseInt(process.env.FC_SEED ?? "20220601", 10);
 const CONFIGS = [
   CONFIG,
   CONFIG.replace("title: 测试站", "title: 测试站 新版").replace("bank: 银行新闻", "bank: 银行 & 保险").replace("feeds:\n", "feeds:\n  summary_length: 5\n"),
-  CONFIG.replace("news.example.com", "news2.example.com").replace("feeds:\n", "feeds:\n  permalink: /:year/:month/:day/:title/\n  tags:\n    IPO: 新股 IPO\n"),
+  CONFIG.replace("news.example.com", "news2.example.com").replace("feeds:\n", "feeds:\n  permalink: /:year/:month/:day/:title/\n  tags:\n    IPO: 新股 IPO\n  authors:\n    Jane Doe: 简\n"),
   CONFIG.replace("Asia/Shanghai", "America/New_York"),
   CONFIG.replace("limit: 3", "limit: 4").replace("Asia/Shanghai", "Pacific/Kiritimati"),
   CONFIG.replace("limit: 3", "limit: 2"),
@@ -33,10 +33,12 @@ const RESCAN_WORK = 4;
 const KEYS = ["2022-05-01-a.md", "2022-05-02-b.md", "银行/2022-05-03-中文.md", "c.md", "d.md", "e.md", "f.md", "g.md", "h.md", "i.md"];
 const CATEGORIES = ["bank", "stock", "auto"];
 const TAGS = ["银行", "股市", "IPO"];
+// Two spellings of one author feed, another author, a name no feed can have, and none.
+const AUTHORS = ["Jane Doe", "jane doe", "记者 张三", "A/B", ""];
 const START = new Date("2022-06-01T00:00:00+08:00");
 
 type Op =
-  | { kind: "put"; key: string; day: number; hour: number; dateForm: "instant" | "wall" | "name"; categories: string[]; tags: string[]; draft: boolean; title: string }
+  | { kind: "put"; key: string; day: number; hour: number; dateForm: "instant" | "wall" | "name"; categories: string[]; tags: string[]; author: string; draft: boolean; title: string }
   | { kind: "broken"; key: string }
   | { kind: "delete"; key: string }
   | { kind: "tick"; days: number }
@@ -54,6 +56,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       day: fc.integer({ min: -9, max: 2 }),
       categories: fc.subarray(CATEGORIES, { maxLength: 2 }),
       tags: fc.subarray(TAGS, { maxLength: 2 }),
+      author: fc.constantFrom(...AUTHORS),
       // About 15% drafts, drawn by fast-check so a seed replays the same run.
       draft: fc.integer({ min: 0, max: 99 }).map((n) => n < 15),
       title: fc.constantFrom("标题 A", "Title & <B>", "]]> twice ]]>"),
@@ -81,6 +84,7 @@ function postText(o: Extract<Op, { kind: "put" }>): string {
     ...(o.dateForm === "name" && /(^|\/)\d{4}-\d\d-\d\d-/.test(o.key) ? [] : [`date: ${written}`]),
     `categories: [${o.categories.join(", ")}]`,
     `tags: [${o.tags.join(", ")}]`,
+    ...(o.author ? [`author: "${o.author}"`] : []),
     ...(o.draft ? ["published: false"] : []),
     "---",
     `<p>正文 ${o.title}</p>`,
@@ -90,7 +94,7 @@ function postText(o: Extract<Op, { kind: "put" }>): string {
 
 describe("incremental publishing", () => {
   it("gives, after any sequence of creates, edits, moves and deletes, the bytes a full rebuild gives", async () => {
-    const coverage = { incremental: 0, rebuilt: 0, rerendered: 0, reindexed: 0, steps: 0, deferred: 0, maxTotal: 0 };
+    const coverage = { incremental: 0, rebuilt: 0, rerendered: 0, reindexed: 0, steps: 0, deferred: 0, maxTotal: 0, authorFeeds: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40, size: "max" }), async (ops) => {
         const bucket = createMemoryStorage();
@@ -142,6 +146,7 @@ describe("incremental publishing", () => {
         while (next) next = (await call({ changes: [], rescan: next })).next;
         const site = (await loadFeedState(bucket, SITE_FEED))!;
         coverage.maxTotal = Math.max(coverage.maxTotal, site.total);
+        if ((await bucket.list("feeds/authors/")).length > 0) coverage.authorFeeds++;
         expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, now));
         for (const key of await bucket.list("feeds/")) expect(bucket.inspect(key)?.cacheControl, key).toBe(cacheControl);
       }),
@@ -157,13 +162,15 @@ describe("incremental publishing", () => {
     // Rescans took many steps, with changes waiting in the mark of an untrusted one.
     expect(coverage.steps).toBeGreaterThan(50);
     expect(coverage.deferred).toBeGreaterThan(10);
+    // Author feeds were there at the end of most runs, so posts joined and left them on the way.
+    expect(coverage.authorFeeds).toBeGreaterThan(100);
   }, 120_000);
 
   it("writes nothing when the same event is delivered twice", async () => {
     const bucket = createMemoryStorage();
     await bucket.put("content/_config.yml", CONFIG);
     await publishChanges({ bucket, now: START }, []);
-    await bucket.put("content/2022-05-01-a.md", postText({ kind: "put", key: "", day: -1, hour: 1, dateForm: "instant", categories: ["bank"], tags: ["银行"], draft: false, title: "A" }));
+    await bucket.put("content/2022-05-01-a.md", postText({ kind: "put", key: "", day: -1, hour: 1, dateForm: "instant", categories: ["bank"], tags: ["银行"], author: "", draft: false, title: "A" }));
     const first = await publishChanges({ bucket, now: START }, [{ key: "2022-05-01-a.md", removed: false }]);
     expect(first.writes.filter((w) => w.outcome === "written").length).toBeGreaterThan(0);
 
