@@ -2,6 +2,7 @@ import { closest } from "./closest.js";
 import { ConfigError, InputError } from "./errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
 import { isKnownTimeZone } from "./posts/dates.js";
+import type { FeedKind } from "./feeds/model.js";
 import { checkName, feedNameOf, type NameKind } from "./posts/names.js";
 import { siteUrl } from "./posts/absolute-url.js";
 import { isAbsoluteUrl } from "./posts/permalink.js";
@@ -56,6 +57,11 @@ export interface FeedsConfig {
    * whole into the index state, so a site without hubs keeps the hash (and the bytes) it had.
    */
   websub?: WebSubConfig;
+  /**
+   * The kinds of feed whose items carry their summary only (`feeds.content`), in FEED_KINDS
+   * order; absent when every feed has full content (the default), so the hash stays as it was.
+   */
+  excerpt?: FeedKind[];
 }
 
 export interface WebSubConfig {
@@ -77,8 +83,13 @@ const PERMALINK_STYLES: Record<string, string> = {
 /** Keys feedpub reads at the top of _config.yml. */
 const SITE_KEYS = ["title", "description", "url", "baseurl", "timezone", "lang", "author", "feeds", "permalink"];
 /** Keys under `feeds:`, feedpub's own section. */
-const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "authors", "summary_length", "url", "limits", "icon", "logo", "websub"];
+const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "authors", "summary_length", "url", "limits", "icon", "logo", "websub", "content"];
 const WEBSUB_KEYS = ["hubs"];
+/** Keys of `feeds.content` as a mapping: the default, then one per kind of feed, as the output's folders name them. */
+const CONTENT_KINDS: Record<string, FeedKind> = { site: "site", categories: "category", tags: "tag", authors: "author" };
+const CONTENT_KEYS = ["default", ...Object.keys(CONTENT_KINDS)];
+const CONTENT_MODES = ["full", "excerpt"] as const;
+const FEED_KINDS: FeedKind[] = ["site", "category", "tag", "author"];
 const AUTHOR_KEYS = ["name", "email", "url"];
 /**
  * Jekyll's own settings and those its common plugins read: a site's _config.yml is Jekyll's too, so
@@ -218,6 +229,8 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
     feeds.tags = titleMap(rawFeeds.tags, "feeds.tags", "tag", feeds.limits, problems);
     const authors = titleMap(rawFeeds.authors, "feeds.authors", "author", feeds.limits, problems);
     if (Object.keys(authors).length > 0) feeds.authors = authors;
+    const excerpt = parseContent(rawFeeds.content, problems);
+    if (excerpt.length > 0) feeds.excerpt = excerpt;
   }
 
   if (problems.length > 0) throw new ConfigError(file, problems);
@@ -330,6 +343,32 @@ function parseWebSub(v: unknown, problems: string[]): WebSubConfig | undefined {
     else hubs.push(url.href);
   }
   return hubs.length > 0 ? { hubs } : undefined;
+}
+
+/**
+ * `feeds.content`: full (the default) or excerpt, for every feed as one word, or as a mapping
+ * whose `default` covers the kinds of feed it does not name (site, categories, tags, authors).
+ * Returns the kinds in excerpt mode, in FEED_KINDS order, so equal settings hash alike.
+ */
+function parseContent(v: unknown, problems: string[]): FeedKind[] {
+  const mode = (value: unknown, path: string): (typeof CONTENT_MODES)[number] | undefined => {
+    if (value === undefined || value === null) return undefined;
+    const text = typeof value === "string" ? value.trim() : undefined;
+    const known = CONTENT_MODES.find((m) => m === text);
+    if (known) return known;
+    const guess = text ? closest(text, CONTENT_MODES) : undefined;
+    problems.push(`${path} must be full or excerpt, got ${describeValue(value)}${guess ? `; did you mean ${guess}?` : ""}`);
+    return undefined;
+  };
+  if (v === undefined || v === null) return [];
+  if (!isRecord(v)) return mode(v, "feeds.content") === "excerpt" ? [...FEED_KINDS] : [];
+  unknownKeys(v, CONTENT_KEYS, "feeds.content.", true, problems);
+  const fallback = mode(v.default, "feeds.content.default") ?? "full";
+  const chosen = new Set<FeedKind>();
+  for (const [key, kind] of Object.entries(CONTENT_KINDS)) {
+    if ((mode(v[key], `feeds.content.${key}`) ?? fallback) === "excerpt") chosen.add(kind);
+  }
+  return FEED_KINDS.filter((k) => chosen.has(k));
 }
 
 /**

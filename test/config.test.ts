@@ -480,7 +480,7 @@ describe("parseConfig: keys nobody reads", () => {
   it("refuses any unknown key under feeds and author, naming it and what was meant or what exists", () => {
     expect(configError(`${MINIMAL}feeds:\n  limt: 5\n`).problems).toEqual(["feeds.limt is not a setting; did you mean feeds.limit?"]);
     expect(configError(`${MINIMAL}feeds:\n  colour: red\n`).problems).toEqual([
-      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, authors, summary_length, url, limits, icon, logo, websub",
+      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, authors, summary_length, url, limits, icon, logo, websub, content",
     ]);
     expect(configError(`${MINIMAL}author:\n  nmae: A\n  name: A\n`).problems).toEqual(["author.nmae is not a setting; did you mean author.name?"]);
   });
@@ -499,5 +499,32 @@ describe("feeds.authors", () => {
     expect(e.problems).toHaveLength(2);
     expect(e.problems[0]).toMatch(/^feeds\.authors\.A\/B: "A\/B" cannot be an author name: it contains a path separator$/);
     expect(e.problems[1]).toMatch(/^feeds\.authors\.feed\.json: .*one of the output's own files/);
+  });
+});
+
+describe("feeds.content", () => {
+  const excerpt = (yaml: string) => parseConfig(`${MINIMAL}feeds:\n  content:${yaml}`).feeds.excerpt;
+
+  it("is full for every feed by default, and then leaves the configuration as it was without it", () => {
+    expect(parseConfig(MINIMAL).feeds).not.toHaveProperty("excerpt");
+    expect(parseConfig(`${MINIMAL}feeds:\n  content: full\n`)).toEqual(parseConfig(MINIMAL));
+    expect(parseConfig(`${MINIMAL}feeds:\n  content:\n    default: full\n    tags: full\n`)).toEqual(parseConfig(MINIMAL));
+  });
+
+  it("is one word for every feed, or by kind of feed over a default", () => {
+    expect(excerpt(" excerpt\n")).toEqual(["site", "category", "tag", "author"]);
+    expect(excerpt("\n    tags: excerpt\n    authors: excerpt\n")).toEqual(["tag", "author"]);
+    expect(excerpt("\n    authors: excerpt\n    categories: excerpt\n")).toEqual(["category", "author"]);
+    expect(excerpt("\n    default: excerpt\n    site: full\n")).toEqual(["category", "tag", "author"]);
+  });
+
+  it("refuses an unknown kind or mode, suggesting the one meant", () => {
+    expect(configError(`${MINIMAL}feeds:\n  content: exerpt\n`).problems).toEqual(['feeds.content must be full or excerpt, got "exerpt"; did you mean excerpt?']);
+    expect(configError(`${MINIMAL}feeds:\n  content:\n    tag: excerpt\n    site: true\n    colour: x\n`).problems).toEqual([
+      "feeds.content.tag is not a setting; did you mean feeds.content.tags?",
+      "feeds.content.colour is not a setting; the settings here are default, site, categories, tags, authors",
+      'feeds.content.site must be full or excerpt, got "true"',
+    ]);
+    expect(configError(`${MINIMAL}feeds:\n  content: [site]\n`).problems).toEqual(["feeds.content must be full or excerpt, got a list"]);
   });
 });

@@ -68,6 +68,7 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     ...(config.feeds.icon ? { icon: config.feeds.icon } : {}),
     ...(config.feeds.logo ? { logo: config.feeds.logo } : {}),
     ...(config.feeds.websub ? { hubs: config.feeds.websub.hubs } : {}),
+    ...(config.feeds.excerpt?.includes(feed.kind) ? { excerpt: true as const } : {}),
     items,
   };
 }

@@ -52,6 +52,11 @@ export interface FeedDocument {
   logo?: string;
   /** WebSub hubs (`feeds.websub.hubs`), when configured: each format names them beside its self link. */
   hubs?: string[];
+  /**
+   * `feeds.content` is excerpt for this feed: items carry their summary only, never the full
+   * HTML. Absent for full content, so a site that does not set it renders as it always did.
+   */
+  excerpt?: true;
   items: FeedItem[];
 }
 

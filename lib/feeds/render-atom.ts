@@ -6,7 +6,7 @@ import type { FeedDocument, FeedItem } from "./model.js";
 import { isSafeXmlJsAttribute, xmlJsText } from "./xml-js-text.js";
 import { zonedDate } from "./zoned-date.js";
 
-/** Atom 1.0 (RFC 4287) with full content and summaries, and links to its WebSub hubs. Pure. */
+/** Atom 1.0 (RFC 4287) with full content (unless excerpts) and summaries, and links to its WebSub hubs. Pure. */
 export function renderAtom(doc: FeedDocument): string {
   const tz = doc.timeZone;
   const feed = new Feed({
@@ -31,7 +31,8 @@ export function renderAtom(doc: FeedDocument): string {
       date: zonedDate(item.updated, tz),
       published: zonedDate(item.published, tz),
       description: escapeHtml(item.summary),
-      content: item.html,
+      // An excerpt is its summary alone: RFC 4287 allows an entry without content that links to its page.
+      ...(doc.excerpt ? {} : { content: item.html }),
       // The label is optional in Atom; one the package would write unescaped is left out.
       category: item.categories.map((c) => ({ term: c.term, ...(isSafeXmlJsAttribute(c.label) ? { name: c.label } : {}) })),
       ...(item.author ? { author: [personOf(item.author)] } : {}),

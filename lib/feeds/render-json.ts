@@ -27,7 +27,8 @@ export function renderJsonFeed(doc: FeedDocument): string {
       id: item.id,
       url: item.url,
       title: item.title,
-      content_html: item.html,
+      // JSON Feed requires content_html or content_text: an excerpt's content is its summary, as text.
+      ...(doc.excerpt ? { content_text: item.summary } : { content_html: item.html }),
       summary: item.summary,
       ...(item.image ? { image: item.image.url } : {}),
       date_published: formatRfc3339(item.published, tz),

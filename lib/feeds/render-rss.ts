@@ -9,7 +9,7 @@ import { zonedDate } from "./zoned-date.js";
 const MEDIA_RSS = "http://search.yahoo.com/mrss/";
 const DUBLIN_CORE = "http://purl.org/dc/elements/1.1/";
 
-/** RSS 2.0 with content:encoded, dc:creator, Media RSS images, and atom:links to itself and its WebSub hubs. Pure. */
+/** RSS 2.0 with content:encoded (none for excerpts: the description is the item), dc:creator, Media RSS images, and atom:links to itself and its WebSub hubs. Pure. */
 export function renderRss(doc: FeedDocument): string {
   const tz = doc.timeZone;
   const image = doc.logo ?? doc.icon;
@@ -48,8 +48,9 @@ export function renderRss(doc: FeedDocument): string {
       published: zonedDate(item.published, tz),
       // RSS descriptions are HTML; the summary is plain text, so it is escaped once.
       description: escapeHtml(item.summary),
-      // The package declares the dc: namespace only for items with content, so there always is some.
-      content: item.html || "<p></p>",
+      // The package declares the dc: namespace only for items with content, so a full item always
+      // has some; an excerpt has none, its description is all of it (see declareNamespaces).
+      ...(doc.excerpt ? {} : { content: item.html || "<p></p>" }),
       category: item.categories.map((c) => ({ name: xmlJsText(c.label) })),
       ...(item.author?.email ? { author: [{ name: xmlJsText(item.author.name), email: xmlJsText(item.author.email) }] } : {}),
       // RSS 2.0 requires the length in bytes, which only fetching the image would tell; the RSS
@@ -78,12 +79,15 @@ function mediaRss(image: NonNullable<FeedItem["image"]>): Extension[] {
 
 /**
  * Declares on the root the namespaces the package does not know it needs: media: for item
- * images, and dc: for the channel's dc:creator in a feed without items (the package declares
- * dc: only beside content:encoded). The root element is the first "<rss " of the document.
+ * images, and dc: for dc:creator (the channel's or an item's) where the package writes no
+ * content:encoded, beside which alone it declares dc: (a feed without items, or of excerpts).
+ * The root element is the first "<rss " of the document.
  */
 function declareNamespaces(xml: string, doc: FeedDocument): string {
   const add: string[] = [];
   if (doc.items.some((i) => i.image)) add.push(`xmlns:media="${MEDIA_RSS}"`);
-  if (doc.siteAuthor && !doc.siteAuthor.email && doc.items.length === 0) add.push(`xmlns:dc="${DUBLIN_CORE}"`);
+  const usesDc = (doc.siteAuthor !== undefined && !doc.siteAuthor.email) || doc.items.some((i) => i.author);
+  const packageDeclaresDc = !doc.excerpt && doc.items.length > 0;
+  if (usesDc && !packageDeclaresDc) add.push(`xmlns:dc="${DUBLIN_CORE}"`);
   return add.length ? xml.replace("<rss version=\"2.0\"", `<rss version="2.0" ${add.join(" ")}`) : xml;
 }

@@ -13,13 +13,13 @@ const CONFIG = SMALL_SITE_CONFIG;
 // Replay a failure with FC_SEED=<n> (fast-check prints the seed and path of a counterexample).
 const SEED = Number.parseInt(process.env.FC_SEED ?? "20220601", 10);
 // Configuration changes the site goes through: the first three change only how items are
-// rendered (re-rendered from the state), the next three the zone and the feed length (chosen again
+// rendered (re-rendered from the state; the third makes tag and author feeds excerpts), the next three the zone and the feed length (chosen again
 // from the post records; the stored items are kept when only the length changes), the last an
 // input limit (a full rebuild).
 const CONFIGS = [
   CONFIG,
   CONFIG.replace("title: 测试站", "title: 测试站 新版").replace("bank: 银行新闻", "bank: 银行 & 保险").replace("feeds:\n", "feeds:\n  summary_length: 5\n"),
-  CONFIG.replace("news.example.com", "news2.example.com").replace("feeds:\n", "feeds:\n  permalink: /:year/:month/:day/:title/\n  tags:\n    IPO: 新股 IPO\n  authors:\n    Jane Doe: 简\n"),
+  CONFIG.replace("news.example.com", "news2.example.com").replace("feeds:\n", "feeds:\n  permalink: /:year/:month/:day/:title/\n  tags:\n    IPO: 新股 IPO\n  authors:\n    Jane Doe: 简\n  content:\n    tags: excerpt\n    authors: excerpt\n"),
   CONFIG.replace("Asia/Shanghai", "America/New_York"),
   CONFIG.replace("limit: 3", "limit: 4").replace("Asia/Shanghai", "Pacific/Kiritimati"),
   CONFIG.replace("limit: 3", "limit: 2"),
