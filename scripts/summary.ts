@@ -10,6 +10,7 @@ function count(n: number, noun: string): string {
 export function formatSummary(report: BuildReport, out: string, ms: number): string {
   const categories = report.feeds.filter((f) => f.feed.kind === "category");
   const tags = report.feeds.filter((f) => f.feed.kind === "tag");
+  const authors = report.feeds.filter((f) => f.feed.kind === "author");
   const written = report.writes.filter((w) => w.outcome === "written").length;
   const unchanged = report.writes.filter((w) => w.outcome === "unchanged").length;
   const read = report.posts.length + report.rejected.length;
@@ -20,6 +21,7 @@ export function formatSummary(report: BuildReport, out: string, ms: number): str
     `  posts:      ${report.live} published, ${report.scheduled} scheduled for later, ${count(report.drafts, "draft")}, ${report.rejected.length} rejected`,
     `  categories: ${categories.map((c) => `${c.feed.name} (${c.total})`).join(", ") || "none"}`,
     `  tags:       ${tags.length}`,
+    `  authors:    ${authors.length}`,
     `  files:      ${written} written, ${unchanged} unchanged, ${report.invalid.length} not written (invalid), ${report.deleted.length} removed, under ${out}/feeds/`,
   ];
   if (report.rejected.length > 0) {
