@@ -53,7 +53,7 @@ describe("npm run dev", () => {
     const dev = await startDev(["--once", "--port", String(await freePort())]);
     expect(await dev.exited).toBe(0);
     const { stdout } = dev.output();
-    expect(stdout).toMatch(/^Published 13 of 13 files under content\/ .*61 feed files written\.$/m);
+    expect(stdout).toMatch(/^Published 13 of 13 files under content\/ .*64 feed files written\.$/m);
     expect(stdout).not.toMatch(/"type":"post"/);
     expect(await serverFolders(dev.temp)).toEqual([]);
   }, 60_000);
