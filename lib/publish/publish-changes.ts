@@ -158,7 +158,9 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     .filter(([key, date]) => date <= now.getTime() && !changes.some((c) => c.key === key))
     .map(([key]) => ({ key, removed: false }))
     .sort((a, b) => (a.key < b.key ? -1 : 1));
-  const all = [...changes, ...due];
+  // Changes kept while a rescan ran come first: they happened before this call's.
+  const carried = (run.state.site.pendingChanges ?? []).map((key) => ({ key, removed: false }));
+  const all = [...carried, ...changes, ...due];
   let applied = await applyChanges(run, all);
   if (applied.failure instanceof PostBugError) {
     // A bug may strike half-way through a change (rendering is lazy), so what it did to the state
@@ -169,8 +171,14 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     applied = await applyChanges(run, all.slice(0, failed.failedAt));
     if (applied.failedAt === undefined) applied = { ...applied, failedAt: failed.failedAt, failure: failed.failure };
   }
-  const { results, failedAt, failure } = applied;
+  const { results, failure } = applied;
   const { state } = run;
+  // Carried changes not applied stay in the site state for the next call; a failure among them
+  // fails every change of this call too, so the order of changes is kept.
+  const left = applied.failedAt !== undefined && applied.failedAt < carried.length ? carried.slice(applied.failedAt).map((c) => c.key) : [];
+  if (left.length > 0) state.site.pendingChanges = left;
+  else delete state.site.pendingChanges;
+  const failedAt = applied.failedAt === undefined ? undefined : Math.max(0, applied.failedAt - carried.length);
 
   if (!(await refillFeeds(run))) return startRescan(options, changes, false);
   const plan = await planFeeds(run, bucket, verify);
@@ -412,7 +420,9 @@ async function continueRescan(options: PublishOptions, cursor: RescanCursor): Pr
     if (sameCursor(progress.previous, cursor)) return { ...nothing(), rebuilt: true, next: progress.cursor };
     return nothing();
   }
-  if (site.rescanDone === cursor.id) return nothing();
+  // A late copy of the finished rescan's message; changes it left waiting (a failure after it
+  // committed) are applied now rather than at the next event.
+  if (site.rescanDone === cursor.id) return site.pendingChanges ? publishChanges(options, []) : nothing();
   if (!trusts(site, ctx)) {
     // A configuration change came in between: it is applied the usual way first.
     const first = await publishChanges(options, []);
@@ -445,7 +455,9 @@ async function finishRescan(options: PublishOptions, ctx: RescanContext, rescan:
     const waiting = new Set(changes.map((c) => c.key));
     return { ...result, results: [...deferredOf(changes), ...result.results.filter((r) => !waiting.has(r.key))] };
   }
-  const applied = await publishChanges({ ...options, now: ctx.now }, rescan.pending.map((key) => ({ key, removed: false })));
+  // The changes that waited are in the site state now (pendingChanges): the next incremental call
+  // applies them before anything else, so none is lost if this one fails.
+  const applied = await publishChanges({ ...options, now: ctx.now }, []);
   // Each change of this call reported once: by what applying it gave.
   const named = new Set(applied.results.map((r) => r.key));
   return merge({ ...result, results: result.results.filter((r) => !named.has(r.key)) }, applied);

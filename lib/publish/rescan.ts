@@ -93,7 +93,7 @@ export interface RescanResult {
   invalid: InvalidFile[];
   /** The continuation to deliver, when the rescan is not finished. */
   next?: RescanCursor;
-  /** The posts that changed while an untrusted rescan ran, when it committed in this call. */
+  /** The posts that changed while an untrusted rescan ran, when it committed in this call (now the site state's pendingChanges). */
   pending?: string[];
 }
 
@@ -128,7 +128,7 @@ export async function markUntrusted(ctx: RescanContext, previous: SiteState | nu
     scheduled: {},
     rescan: {
       cursor: { id: newRescanId(ctx.now, previous), phase: "scan", after: null },
-      pending: [...new Set([...(previous?.rescan?.pending ?? []), ...pending])].sort(compareKeys),
+      pending: [...new Set([...(previous?.rescan?.pending ?? []), ...(previous?.pendingChanges ?? []), ...pending])].sort(compareKeys),
       at: ctx.now.getTime(),
       config: configHash(ctx.config),
       cacheControl: ctx.cacheControl,
@@ -371,6 +371,8 @@ async function commitStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   const pending = site.rescan?.pending;
   if (site.rescan) {
     Object.assign(site, { config: configHash(config), membership: membershipHash(config), limits: limitsHash(config), render: renderHash(config), cacheControl, rescanDone: cursor.id });
+    // Kept until an incremental run has applied them: the index is trusted again from here on.
+    if (site.rescan.pending.length > 0) site.pendingChanges = site.rescan.pending;
     delete site.rescan;
   }
   const outcomes = await executeWrites(bucket, plans, { cacheControl });

@@ -70,6 +70,8 @@ export interface SiteState {
   rescan?: RescanProgress;
   /** The last such rescan that committed: its late messages are ignored. */
   rescanDone?: string;
+  /** Posts changed while that rescan ran, by key, not yet applied: the next incremental run applies them first. */
+  pendingChanges?: string[];
 }
 
 export type PostShard = Record<string, PostRecord>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { publish, publishChanges, type PublishOptions } from "../../lib/publish/publish-changes.js";
+import { StorageError } from "../../lib/errors.js";
 import { loadSiteState, SITE_STATE_KEY } from "../../lib/publish/state-store.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
 import type { Storage } from "../../lib/storage/types.js";
@@ -94,6 +95,33 @@ describe("a rescan too large for one invocation", () => {
     while (next) next = (await publish(options, { changes: [], rescan: next })).next!;
     expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
     expect(JSON.stringify(await feedFiles(bucket))).toContain("改过的第 0 篇");
+  });
+
+  it("keeps the changes that waited when applying them fails after the commit, and applies them on the next call", async () => {
+    const bucket = await site();
+    await bucket.delete(SITE_STATE_KEY);
+    const options: PublishOptions = { bucket, now: NOW, rescanWork: WORK };
+    let next = (await publish(options, { changes: [] })).next;
+    await bucket.put("content/late.md", post("迟到", "2021-01-01 08:00:00 +0800", "stock", "银行"));
+    expect((await publish(options, { changes: [{ key: "late.md", removed: false }] })).results[0]!.outcome).toBe("deferred");
+    // Once the scan is done, S3 fails every read of that post for a while.
+    let failing = false;
+    const flaky: Storage = {
+      ...bucket,
+      get: (key, o) => (failing && key === "content/late.md" ? Promise.reject(new StorageError(key, "get", true)) : bucket.get(key, o)),
+    };
+    while (next) {
+      failing = next.phase !== "scan";
+      next = (await publish({ ...options, bucket: flaky }, { changes: [], rescan: next })).next;
+    }
+    const site1 = (await loadSiteState(bucket))!;
+    expect(site1.rescan).toBeUndefined();
+    expect(site1.pendingChanges).toEqual(["late.md"]);
+    failing = false;
+    const tick = await publish(options, { changes: [] });
+    expect(tick.results).toEqual([expect.objectContaining({ key: "late.md", outcome: "published" })]);
+    expect((await loadSiteState(bucket))!.pendingChanges).toBeUndefined();
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
   });
 
   it("on request over a sound index, keeps the incremental path open between steps, corrects what content/ says, and converges", async () => {
