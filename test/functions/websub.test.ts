@@ -2,13 +2,13 @@
  * WebSub through the handler: after a batch, the site's hubs (a real HTTP hub on loopback) are
  * told of exactly the feeds whose bytes changed, and nothing a hub does changes the batch.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { handleEvent, type Deps } from "../../functions/handle-event.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
 import { createHubNotifier, type Notify } from "../../lib/websub/notify-hubs.js";
 import { eventBridgeS3Event, sqsFifoEvent } from "../support/sqs-events.js";
 import { SMALL_SITE_CONFIG } from "../support/small-site.js";
-import { downHubUrl, startHub, type TestHub } from "../support/websub-hub.js";
+import { downHubUrl, hubsClosedAfterEach, type TestHub } from "../support/websub-hub.js";
 
 const BUCKET = "feedpub-dev-contentbucket-1x9k2m7q4w8e";
 const NOW = new Date("2022-06-10T12:00:00+08:00");
@@ -16,16 +16,7 @@ const SITE = "https://news.example.com";
 const FEED_FILE = /\/(rss\.xml|atom\.xml|feed\.json)$/;
 type LogEntry = Record<string, unknown>;
 
-const hubs: TestHub[] = [];
-afterEach(async () => {
-  await Promise.all(hubs.splice(0).map((h) => h.close()));
-});
-
-async function hub(answer?: TestHub["answer"]): Promise<TestHub> {
-  const started = await startHub(answer);
-  hubs.push(started);
-  return started;
-}
+const hub = hubsClosedAfterEach();
 
 function configWith(hubUrls: string[]): string {
   return hubUrls.length ? `${SMALL_SITE_CONFIG}  websub:\n    hubs: [${hubUrls.map((u) => JSON.stringify(u)).join(", ")}]\n` : SMALL_SITE_CONFIG;

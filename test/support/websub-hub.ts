@@ -3,6 +3,7 @@
  * request it receives, form decoded, and answers as the test says (204 unless told otherwise).
  */
 import { createServer, type IncomingMessage } from "node:http";
+import { afterEach } from "vitest";
 import type { AddressInfo } from "node:net";
 
 export interface HubRequest {
@@ -64,4 +65,20 @@ export async function downHubUrl(): Promise<string> {
   const hub = await startHub();
   await hub.close();
   return hub.url;
+}
+
+/**
+ * A `hub()` for a test file: each call starts a hub for the current test, closed after it. Call
+ * once, at the file's top level.
+ */
+export function hubsClosedAfterEach(): (answer?: TestHub["answer"]) => Promise<TestHub> {
+  const hubs: TestHub[] = [];
+  afterEach(async () => {
+    await Promise.all(hubs.splice(0).map((h) => h.close()));
+  });
+  return async (answer) => {
+    const started = await startHub(answer);
+    hubs.push(started);
+    return started;
+  };
 }

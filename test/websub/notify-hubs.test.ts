@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
 import { changedFeedUrls } from "../../lib/websub/changed-feeds.js";
 import { createHubNotifier, HUB_DEFAULTS, type HubNotifierOptions } from "../../lib/websub/notify-hubs.js";
-import { startHub, type TestHub } from "../support/websub-hub.js";
+import { hubsClosedAfterEach, type TestHub } from "../support/websub-hub.js";
 
-const hubs: TestHub[] = [];
-afterEach(async () => {
-  await Promise.all(hubs.splice(0).map((h) => h.close()));
-});
-async function hub(answer?: TestHub["answer"]): Promise<TestHub> {
-  const started = await startHub(answer);
-  hubs.push(started);
-  return started;
-}
+const hub = hubsClosedAfterEach();
 
 type LogEntry = Record<string, unknown>;
 const FAST: Partial<HubNotifierOptions> = { attemptTimeoutMs: 300, pingBudgetMs: 1_000, totalMs: 2_000, backoffMs: 10 };
