@@ -9,25 +9,12 @@ import { renderBody } from "../../lib/feeds/render-body.js";
 import { renderFeed } from "../../lib/feeds/render-feed.js";
 import { parseImage } from "../../lib/posts/image.js";
 import type { Post } from "../../lib/posts/post.js";
+import { postOf as basePost } from "./post-fixture.js";
 
-const POST_URL = "https://news.example.com/bank/2022/05/20/rate-cut.html";
 const config = parseConfig("title: 测试站\nurl: https://news.example.com\n");
 
-function postOf(body: string, extra: Partial<Post> = {}): Post {
-  return {
-    key: "2022-05-20-rate-cut.html",
-    id: "urn:uuid:00000000-0000-5000-8000-000000000000",
-    url: POST_URL,
-    title: "降息",
-    date: new Date("2022-05-20T00:00:00+08:00"),
-    categories: [],
-    tags: [],
-    draft: false,
-    body,
-    format: "html",
-    ...extra,
-  };
-}
+// Posts here name no category, unlike the shared fixture.
+const postOf = (body: string, extra: Partial<Post> = {}): Post => basePost(body, { categories: [], ...extra });
 
 /** The lead image found in a body, after rendering it as every feed does. */
 const bodyImage = (body: string, format: Post["format"] = "html") => firstBodyImage(renderBody(postOf(body, { format }), 200).html);

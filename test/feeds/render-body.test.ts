@@ -7,24 +7,9 @@ import { absolutize } from "../../lib/posts/absolute-url.js";
 import { parsePost } from "../../lib/posts/parse-post.js";
 import type { Post } from "../../lib/posts/post.js";
 import { CONTENT_DIR, graphemes } from "./helpers.js";
+import { POST_URL, postOf } from "./post-fixture.js";
 
-const POST_URL = "https://news.example.com/bank/2022/05/20/rate-cut.html";
 
-function postOf(body: string, extra: Partial<Post> = {}): Post {
-  return {
-    key: "2022-05-20-rate-cut.html",
-    id: "urn:uuid:00000000-0000-5000-8000-000000000000",
-    url: POST_URL,
-    title: "降息",
-    date: new Date("2022-05-20T00:00:00+08:00"),
-    categories: ["bank"],
-    tags: [],
-    draft: false,
-    body,
-    format: "html",
-    ...extra,
-  };
-}
 
 const html = (body: string, extra: Partial<Post> = {}) => renderBody(postOf(body, extra), 200).html;
 
