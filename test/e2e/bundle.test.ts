@@ -5,7 +5,6 @@
  * are what would reach sanitize-html's CSS parser (postcss, which the bundle leaves out) if any style
  * attribute were allowed, and the last test shows that they do reach it when one is.
  */
-import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +16,7 @@ import { buildAll } from "../../lib/publish/build-all.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
 import { prefixStorage } from "../../lib/storage/prefix.js";
 import { bundleHandler, ENTRY, leaveOutUnused, NARROWED, STUBS } from "../../scripts/bundle.js";
+import { runNode, type ChildRun } from "../support/run-node.js";
 import { startS3Server, type S3Server } from "../support/s3-server.js";
 import { fromS3rver, sqsFifoEvent } from "../support/sqs-events.js";
 import { createSite, type Site } from "./site.js";
@@ -57,24 +57,9 @@ const NODE_OPTIONS = /^\s*NODE_OPTIONS:\s*(.*?)\s*$/m.exec(readFileSync(join(ROO
 
 const RESULT_MARK = "@@handler-result ";
 
-interface ChildRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `script` (an ES module) in a fresh plain node, with `input` on stdin and only `env` set. */
-function runNode(script: string, input: string, env: Record<string, string>): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function runModule(script: string, input: string, env: Record<string, string>): Promise<ChildRun> {
+  return runNode(["--input-type=module", "-e", script], { cwd: ROOT, env, input });
 }
 
 let server: S3Server;
@@ -99,7 +84,7 @@ async function invoke(site: Site, event: unknown): Promise<{ result: unknown; lo
     'let input = ""; for await (const chunk of process.stdin) input += chunk;' +
     `const result = await handler(JSON.parse(input));` +
     `process.stdout.write("\\n" + ${JSON.stringify(RESULT_MARK)} + JSON.stringify(result) + "\\n");`;
-  const run = await runNode(script, JSON.stringify(event), {
+  const run = await runModule(script, JSON.stringify(event), {
     NODE_OPTIONS,
     BUCKET: site.bucket,
     PUBLISH_QUEUE_URL: "http://127.0.0.1/queue",
@@ -188,7 +173,7 @@ describe("the packages the bundle leaves out", () => {
       // The sanitizer's rules only: this entry does not load feed, whose rule would then warn.
       plugins: [leaveOutUnused(STUBS, NARROWED.filter((rule) => rule.importer === "sanitize-html"))],
     });
-    return runNode(
+    return runModule(
       `const { run } = await import(${JSON.stringify(pathToFileURL(out).href)}); let input = ""; for await (const c of process.stdin) input += c; process.stdout.write(run(input));`,
       input,
       {},

@@ -3,26 +3,18 @@
  * is one of our JSON lines, on stdout, and nothing reaches stderr. The messages here are unreadable,
  * which the handler drops without reaching S3, so no server is needed.
  */
-import { spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runNode, type ChildRun } from "../support/run-node.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const HANDLER = pathToFileURL(fileURLToPath(new URL("../../functions/publish.ts", import.meta.url))).href;
 
-function runHandlerScript(body: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runHandlerScript(body: string): Promise<ChildRun> {
   const script = `const { handler } = await import(${JSON.stringify(HANDLER)});\n${body}`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", BUCKET: "feedpub-test-bucket", PUBLISH_QUEUE_URL: "http://127.0.0.1/queue", AWS_REGION: "us-east-1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  return runNode(["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: { BUCKET: "feedpub-test-bucket", PUBLISH_QUEUE_URL: "http://127.0.0.1/queue", AWS_REGION: "us-east-1" },
   });
 }
 
