@@ -18,7 +18,7 @@ import { prefixStorage } from "../lib/storage/prefix.js";
 import { retryingStorage } from "../lib/storage/retry.js";
 import { createS3Storage } from "../lib/storage/s3.js";
 import type { Storage } from "../lib/storage/types.js";
-import { startS3Server } from "../test/support/s3-server.js";
+import { startS3Server } from "../scripts/support/local-aws/index.js";
 import { median, peakRssMb, reportResult } from "./child-io.js";
 import { configText, generatePost, NOW, type CorpusPost } from "./corpus.js";
 import { sqsObjectCreatedBatch } from "./events.js";

@@ -17,8 +17,7 @@ import { createMemoryStorage } from "../../lib/storage/memory.js";
 import { prefixStorage } from "../../lib/storage/prefix.js";
 import { bundleHandler, ENTRY, leaveOutUnused, NARROWED, STUBS } from "../../scripts/bundle.js";
 import { runNode, type ChildRun } from "../support/run-node.js";
-import { startS3Server, type S3Server } from "../support/s3-server.js";
-import { fromS3rver, sqsFifoEvent } from "../support/sqs-events.js";
+import { fromS3rver, type S3Server, sqsFifoEvent, startS3Server } from "../../scripts/support/local-aws/index.js";
 import { createSite, type Site } from "./site.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

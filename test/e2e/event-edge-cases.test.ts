@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StorageError } from "../../lib/errors.js";
 import { isPostKey } from "../../lib/posts/parse-post.js";
 import type { Storage } from "../../lib/storage/types.js";
-import { startS3Server, type S3Server } from "../support/s3-server.js";
-import { fromS3rver, sqsFifoEvent, type S3EventBridgeEvent } from "../support/sqs-events.js";
+import { CONTENT_RULE_KEY_WILDCARDS, fromS3rver, routedByContentRule, type S3EventBridgeEvent, type S3Server, sqsFifoEvent, startS3Server } from "../../scripts/support/local-aws/index.js";
 import { createPublishedSite, post, titlesIn } from "./site.js";
 
 let server: S3Server;
@@ -70,6 +69,15 @@ describe("the EventBridge rule", () => {
     const posts = ["content/2024-05-01-a.md", "content/2024-05-01-a.markdown", "content/2024-05-01-a.html"];
     expect(posts.filter((key) => isPostKey(key.slice("content/".length)))).toEqual(posts);
     expect(posts.filter((key) => !routed(key))).toEqual([]);
+  });
+
+  it("is the filter local runs apply", () => {
+    const queueYml = readFileSync(new URL("../../infra/queue.yml", import.meta.url), "utf8");
+    expect(CONTENT_RULE_KEY_WILDCARDS).toEqual([...queueYml.matchAll(/wildcard:\s*"?([^"\s]+)"?/g)].map((m) => m[1]!));
+    expect(["content/a.md", "content/2024/b c.html", "content/_config.yml", "feeds/rss.xml", "content/a.md.bak"].filter(routedByContentRule)).toEqual([
+      "content/a.md",
+      "content/2024/b c.html",
+    ]);
   });
 });
 

@@ -11,8 +11,7 @@ import { buildAll } from "../../lib/publish/build-all.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
 import { prefixStorage } from "../../lib/storage/prefix.js";
 import type { Storage } from "../../lib/storage/types.js";
-import { startS3Server, type S3Server } from "../support/s3-server.js";
-import { eventBridgeS3Event, fromS3rver, redeliver, scheduledEvent, sqsFifoEvent } from "../support/sqs-events.js";
+import { eventBridgeS3Event, fromS3rver, redeliver, type S3Server, scheduledEvent, sqsFifoEvent, startS3Server } from "../../scripts/support/local-aws/index.js";
 import { createPublishedSite, createSite, FEED_FILE_NAMES, NOW, post, titlesIn, type LogEntry, type Site } from "./site.js";
 
 // content/ holds the seed post byte for byte.

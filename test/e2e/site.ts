@@ -12,9 +12,7 @@ import { readSettings } from "../../functions/settings.js";
 import { retryingStorage } from "../../lib/storage/retry.js";
 import { createS3Storage } from "../../lib/storage/s3.js";
 import type { Storage } from "../../lib/storage/types.js";
-import { encodeEventKey } from "../support/s3-events.js";
-import type { S3Server } from "../support/s3-server.js";
-import { sqsFifoEvent } from "../support/sqs-events.js";
+import { encodeEventKey, type S3Server, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 
 /** The handler's clock in every test unless a test moves it: after every sample post's date. */
 export const NOW = new Date("2022-06-10T12:00:00+08:00");

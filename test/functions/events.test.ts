@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { S3Event, SQSEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { MalformedMessageError, parseRequest, type Request } from "../../functions/events.js";
-import { eventBridgeS3Event, fromS3rver, scheduledEvent, sqsFifoEvent } from "../support/sqs-events.js";
+import { eventBridgeS3Event, fromS3rver, scheduledEvent, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 
 const BUCKET = "feedpub-dev-contentbucket-1x9k2m7q4w8e";
 
@@ -149,7 +149,7 @@ describe("parseRequest: malformed messages", () => {
   });
 });
 
-describe("fixtures and builders (test/support/sqs-events.ts)", () => {
+describe("fixtures and builders (scripts/support/local-aws)", () => {
   const fixtures = ["sqs-object-created.json", "sqs-object-deleted.json", "sqs-scheduled-event.json", "sqs-rebuild.json"];
 
   it.each(fixtures)("%s is an SQS FIFO event whose md5OfBody and deduplication id match its bodies", (name) => {

@@ -5,7 +5,7 @@ import { handleEvent, type Deps } from "../../functions/handle-event.js";
 import { ConfigError, StorageError } from "../../lib/errors.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
 import type { Storage } from "../../lib/storage/types.js";
-import { eventBridgeS3Event, scheduledEvent, sqsFifoEvent } from "../support/sqs-events.js";
+import { eventBridgeS3Event, scheduledEvent, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 
 // The bucket the fixtures name.
 const BUCKET = "feedpub-dev-contentbucket-1x9k2m7q4w8e";

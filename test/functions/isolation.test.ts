@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";
 import { handleEvent, type Deps } from "../../functions/handle-event.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
-import { eventBridgeS3Event, sqsFifoEvent } from "../support/sqs-events.js";
+import { eventBridgeS3Event, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 
 // A bug in our own rendering code, simulated for one post: the real renderer otherwise.
 vi.mock("../../lib/feeds/feed-document.js", async (importOriginal) => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { handleEvent, type Deps } from "../../functions/handle-event.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
 import { createHubNotifier, type Notify } from "../../lib/websub/notify-hubs.js";
-import { eventBridgeS3Event, sqsFifoEvent } from "../support/sqs-events.js";
+import { eventBridgeS3Event, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 import { SMALL_SITE_CONFIG } from "../support/small-site.js";
 import { downHubUrl, hubsClosedAfterEach, type TestHub } from "../support/websub-hub.js";
 

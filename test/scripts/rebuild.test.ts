@@ -5,7 +5,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createS3Storage } from "../../lib/storage/s3.js";
 import { feedFiles, fullBuildFeeds } from "../support/full-build.js";
-import { startS3Server, type S3Server } from "../support/s3-server.js";
+import { startS3Server, type S3Server } from "../../scripts/support/local-aws/index.js";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 

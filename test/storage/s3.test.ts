@@ -9,8 +9,7 @@ import { createRetryBudget, RETRY_COST, retryingStorage } from "../../lib/storag
 import { createS3Storage } from "../../lib/storage/s3.js";
 import { s3ClientConfigFromEnv } from "../../lib/storage/s3-client-config.js";
 import { startFaultProxy, type FaultKind, type FaultProxy, type FaultSchedule, type ProxiedRequest } from "../support/fault-proxy.js";
-import { encodeEventKey } from "../support/s3-events.js";
-import { startS3Server, type S3Server } from "../support/s3-server.js";
+import { encodeEventKey, type S3Server, startS3Server } from "../../scripts/support/local-aws/index.js";
 import { describeStorageContract } from "./contract.js";
 
 let server: S3Server;

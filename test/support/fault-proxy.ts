@@ -1,5 +1,5 @@
 /**
- * An HTTP proxy on 127.0.0.1 in front of a local S3 server (test/support/s3-server.ts) that forwards
+ * An HTTP proxy on 127.0.0.1 in front of a local S3 server (scripts/support/local-aws/s3-server.ts) that forwards
  * each request and, as its schedule says, fails it the ways S3 and the network do: 500 InternalError,
  * 503 SlowDown, a reset before the request reaches S3, a reset after S3 applied it, a response held
  * past the client's inactivity timeout, and a body cut off part-way. Point an S3Client's endpoint at

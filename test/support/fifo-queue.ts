@@ -5,7 +5,7 @@
  * `maxReceiveCount` times without success.
  */
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { redeliver, sqsFifoEvent } from "./sqs-events.js";
+import { redeliver, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 
 export interface FifoQueueOptions {
   /** RedrivePolicy.maxReceiveCount */

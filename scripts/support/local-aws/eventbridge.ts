@@ -1,19 +1,13 @@
 /**
- * Events as the deployed pipeline delivers them: S3 → EventBridge → SQS FIFO (group "feeds") → Lambda,
- * plus the rate(5 minutes) "Scheduled Event". Shapes follow AWS's documented examples; ids and
- * sequence numbers come from a counter, so a run is reproducible.
+ * The events EventBridge hands the publish queue: S3's "Object Created" / "Object Deleted" (keys
+ * raw, as stored) and the rate(5 minutes) "Scheduled Event". Shapes follow AWS's documented
+ * examples; ids come from the shared counter, so a run is reproducible.
  */
-import { createHash } from "node:crypto";
-import type { EventBridgeEvent, S3EventRecord, ScheduledEvent, SQSEvent, SQSRecord } from "aws-lambda";
+import type { EventBridgeEvent, S3EventRecord, ScheduledEvent } from "aws-lambda";
+import { ACCOUNT_ID, EPOCH, eventTime, hex, next, REGION, uuid } from "./ids.js";
+import { decodeNotificationKey } from "./s3-notifications.js";
 
-export const ACCOUNT_ID = "123456789012";
-export const REGION = "us-east-1";
-export const QUEUE_ARN = `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:feedpub-dev-publish.fifo`;
 export const SCHEDULE_RULE_ARN = `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/feedpub-dev-ScheduleRule-1KQ6ZP3V5D2XH`;
-export const MESSAGE_GROUP_ID = "feeds";
-// What SQS reports as the sender of messages an EventBridge rule target sends.
-const EVENTBRIDGE_SENDER_ID = "AIDAIE6VAXUQU2DKHA7DK";
-const EPOCH = Date.parse("2022-06-10T04:00:00Z");
 // AWS's examples of "Object Deleted" carry the ETag of empty content.
 const EMPTY_ETAG = "d41d8cd98f00b204e9800998ecf8427e";
 
@@ -31,24 +25,6 @@ export interface S3EventDetail {
 
 export type S3ChangeType = "Object Created" | "Object Deleted";
 export type S3EventBridgeEvent = EventBridgeEvent<S3ChangeType, S3EventDetail> & { source: "aws.s3" };
-
-let counter = 0;
-const next = () => ++counter;
-
-/** A UUID-shaped id that only depends on the counter. */
-function uuid(n: number): string {
-  const hex = n.toString(16).padStart(12, "0");
-  return `6f1c2d3e-0000-4000-8000-${hex}`;
-}
-
-/** EventBridge writes times to the second: "2022-06-10T04:00:00Z". */
-function eventTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-function hex(algorithm: "md5" | "sha256", text: string): string {
-  return createHash(algorithm).update(text).digest("hex");
-}
 
 export interface S3EventOptions {
   bucket: string;
@@ -119,57 +95,6 @@ export function scheduledEvent(time?: Date): ScheduledEvent<Record<string, never
   };
 }
 
-/**
- * One Lambda invocation from the FIFO queue: one record per body, in order, all in group "feeds".
- * A string body is sent as it is (to test unreadable messages); anything else as JSON.
- */
-export function sqsFifoEvent(bodies: unknown[], options: { receiveCount?: number } = {}): SQSEvent {
-  return { Records: bodies.map((body) => sqsRecord(typeof body === "string" ? body : JSON.stringify(body), options.receiveCount ?? 1)) };
-}
-
-function sqsRecord(body: string, receiveCount: number): SQSRecord {
-  const n = next();
-  const sent = EPOCH + n * 1000;
-  return {
-    messageId: uuid(n).replace("6f1c2d3e", "3b9e4a51"),
-    receiptHandle: Buffer.from(`receipt-${n}-${hex("sha256", body)}`).toString("base64"),
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: String(sent),
-      SequenceNumber: (18849496460467696128n + BigInt(n)).toString(),
-      MessageGroupId: MESSAGE_GROUP_ID,
-      SenderId: EVENTBRIDGE_SENDER_ID,
-      // The queue uses content-based deduplication: the id is the SHA-256 of the body.
-      MessageDeduplicationId: hex("sha256", body),
-      ApproximateFirstReceiveTimestamp: String(sent + 20),
-    },
-    messageAttributes: {},
-    md5OfBody: hex("md5", body),
-    eventSource: "aws:sqs",
-    eventSourceARN: QUEUE_ARN,
-    awsRegion: REGION,
-  };
-}
-
-/** The records with these ids, as SQS hands them out again after their visibility timeout. */
-export function redeliver(event: SQSEvent, messageIds: string[]): SQSEvent {
-  const records = event.Records.filter((r) => messageIds.includes(r.messageId));
-  if (records.length !== messageIds.length) throw new Error(`[sqs-events] not every id is in the event: ${messageIds.join(", ")}`);
-  return {
-    Records: records.map((r) => ({
-      ...r,
-      receiptHandle: Buffer.from(`${r.receiptHandle}#again`).toString("base64"),
-      attributes: { ...r.attributes, ApproximateReceiveCount: String(Number(r.attributes.ApproximateReceiveCount) + 1) },
-    })),
-  };
-}
-
-/** Undoes S3 notification key encoding ("+" is a space, %XX is UTF-8), independently of functions/events.ts. */
-export function decodeNotificationKey(key: string): string {
-  return decodeURIComponent(key.replace(/\+/g, " "));
-}
-
 const CREATED_REASONS: Record<string, S3EventDetail["reason"]> = {
   "ObjectCreated:Put": "PutObject",
   "ObjectCreated:Post": "POST Object",
@@ -179,13 +104,13 @@ const CREATED_REASONS: Record<string, S3EventDetail["reason"]> = {
 
 /**
  * The EventBridge event AWS sends for the same write as a captured s3rver notification record
- * (test/support/s3-server.ts `events`): same bucket, key (decoded: EventBridge keys are raw),
+ * (s3-server.ts `events`): same bucket, key (decoded: EventBridge keys are raw),
  * size, ETag, sequencer, request id and time.
  */
 export function fromS3rver(record: S3EventRecord): S3EventBridgeEvent {
   const removed = record.eventName.startsWith("ObjectRemoved:");
   const reason = removed ? "DeleteObject" : CREATED_REASONS[record.eventName];
-  if (!reason) throw new Error(`[sqs-events] no EventBridge event for "${record.eventName}"`);
+  if (!reason) throw new Error(`[eventbridge] no EventBridge event for "${record.eventName}"`);
   const { bucket, object } = record.s3;
   const n = next();
   const detail: S3EventDetail = {

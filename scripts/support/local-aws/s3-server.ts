@@ -1,11 +1,16 @@
+/**
+ * A local S3 server (s3rver) on loopback, with a client for it and every write it saw as the S3
+ * notification record AWS would send: what the tests, `npm run dev` and the bench run against.
+ */
 import { createCipheriv } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { S3EventRecord } from "aws-lambda";
-import { toAwsS3Record, type S3rverEvent } from "./s3-events.js";
+import { toAwsS3Record, type S3rverEvent } from "./s3-notifications.js";
 
 // s3rver ships no types; this is the part of its API we use.
 interface S3rver {
@@ -33,23 +38,46 @@ export interface S3Server {
   /** Every write the server saw, as the AWS S3 notification record a Lambda would get. */
   readonly events: readonly S3EventRecord[];
   resetEvents(): void;
+  /** The records in `events`, which are then forgotten: for a caller that delivers them as they come. */
+  takeEvents(): S3EventRecord[];
   stop(): Promise<void>;
 }
 
 const require = createRequire(import.meta.url);
 
-/** Starts s3rver in this process on a random port, storing into a fresh temp folder. */
-export async function startS3Server(): Promise<S3Server> {
+export interface S3ServerOptions {
+  /** 0 (the default) for any free port. */
+  port?: number;
+  /** How the name of the server's temp folder starts. */
+  folderPrefix?: string;
+}
+
+/**
+ * Starts s3rver in this process on 127.0.0.1, storing into a fresh temp folder. A taken port is
+ * an error whose code is "EADDRINUSE".
+ */
+export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Server> {
   // s3rver signs ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only has in its legacy provider.
   if (!desWorks()) {
     throw new Error("s3rver needs `node --openssl-legacy-provider` for paginated listing; vitest.config.ts passes it via execArgv");
   }
+  const requested = options.port ?? 0;
+  // s3rver reports a taken port as an unhandled 'error' event, so the port is tried first.
+  if (requested !== 0 && (await portTaken(requested))) {
+    throw Object.assign(new Error(`port ${requested} is in use`), { code: "EADDRINUSE" });
+  }
   const S3rver = require("s3rver") as S3rverConstructor;
-  const directory = await mkdtemp(join(tmpdir(), "feedpub-s3rver-"));
-  const server = new S3rver({ address: "127.0.0.1", port: 0, directory, silent: true });
+  const directory = await mkdtemp(join(tmpdir(), options.folderPrefix ?? "feedpub-s3rver-"));
+  const server = new S3rver({ address: "127.0.0.1", port: requested, directory, silent: true });
   const events: S3EventRecord[] = [];
   server.on("event", (event) => events.push(toAwsS3Record(event)));
-  const { port } = await server.run();
+  let port: number;
+  try {
+    ({ port } = await server.run());
+  } catch (error) {
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
   const endpoint = `http://127.0.0.1:${port}`;
 
   const client = new S3Client({
@@ -83,12 +111,23 @@ export async function startS3Server(): Promise<S3Server> {
     resetEvents() {
       events.length = 0;
     },
+    takeEvents: () => events.splice(0),
     async stop() {
       client.destroy();
-      await server.close();
-      await rm(directory, { recursive: true, force: true });
+      try {
+        await server.close();
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
     },
   };
+}
+
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer().once("error", () => resolve(true));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+  });
 }
 
 function desWorks(): boolean {

@@ -1,3 +1,7 @@
+/**
+ * S3's event notification records, the shape a Lambda subscribed to the bucket gets: what s3rver
+ * emits on each write, made exact, with object keys form-urlencoded as AWS sends them.
+ */
 import type { S3EventRecord } from "aws-lambda";
 
 /** What s3rver 3.7 emits as `event` on each write: AWS's shape, give or take. */
@@ -34,6 +38,11 @@ export function encodeEventKey(key: string): string {
         .replace(/%20/g, "+"),
     )
     .join("/");
+}
+
+/** Undoes S3 notification key encoding ("+" is a space, %XX is UTF-8), independently of functions/events.ts. */
+export function decodeNotificationKey(key: string): string {
+  return decodeURIComponent(key.replace(/\+/g, " "));
 }
 
 /** Turns s3rver's event into the record a Lambda subscribed to the bucket would receive. */
