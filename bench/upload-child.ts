@@ -18,10 +18,9 @@ import { prefixStorage } from "../lib/storage/prefix.js";
 import { retryingStorage } from "../lib/storage/retry.js";
 import { createS3Storage } from "../lib/storage/s3.js";
 import type { Storage } from "../lib/storage/types.js";
-import { startS3Server } from "../scripts/support/local-aws/index.js";
+import { eventBridgeS3Event, sqsFifoEvent, startS3Server } from "../scripts/support/local-aws/index.js";
 import { median, peakRssMb, reportResult } from "./child-io.js";
 import { configText, generatePost, NOW, type CorpusPost } from "./corpus.js";
-import { sqsObjectCreatedBatch } from "./events.js";
 
 export interface UploadOptions {
   seed: number;
@@ -155,7 +154,8 @@ async function probePutRate(sample = 400): Promise<number> {
 }
 
 async function deliver(name: string, deps: Deps, posts: CorpusPost[], logs: Record<string, unknown>[]): Promise<{ ms: number; response: SQSBatchResponse }> {
-  const event = sqsObjectCreatedBatch(name, posts.map((p) => ({ key: `content/${p.key}`, size: Buffer.byteLength(p.text) })), NOW);
+  // One "Object Created" message per post, in one batch, as the deployed queue delivers them.
+  const event = sqsFifoEvent(posts.map((p) => eventBridgeS3Event({ bucket: name, key: `content/${p.key}`, type: "Object Created", size: Buffer.byteLength(p.text), time: NOW })));
   logs.length = 0;
   puts.length = 0;
   traffic.sent = traffic.received = 0;
