@@ -2,14 +2,12 @@
 // server, uploads content/ into a bucket, turns the server's notifications into the EventBridge
 // events S3 would send, delivers them in SQS-sized batches to the same handler Lambda runs, and
 // serves the resulting feeds until Ctrl-C. Edit a file under content/ meanwhile and it is re-uploaded.
-import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { watch } from "node:fs";
-import { createServer } from "node:net";
-import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { parseCli, requireContentFolder, usageError } from "./support/cli.js";
+import { fromS3rver, routedByContentRule, scheduledEvent, sqsFifoEvent, startS3Server, type S3Server } from "./support/local-aws/index.js";
 import { handleEvent } from "../functions/handle-event.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
 import { logJson, type Log } from "../functions/log.js";
@@ -28,56 +26,25 @@ folder. --once publishes what is there and stops.`,
 if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) usageError(`--port must be a port number, got "${values.port}"`);
 const BUCKET = "feedpub-dev";
 
-interface S3rverRecord { eventName: string; s3: { bucket: { name: string }; object: { key: string } } }
-const S3rver = createRequire(import.meta.url)("s3rver") as new (o: object) => {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-  on(name: "event", listener: (event: { Records: S3rverRecord[] }) => void): void;
-};
-
 requireContentFolder(values.content);
 
-// s3rver reports a taken port as an unhandled 'error' event, so the port is tried first.
-const taken = await new Promise<boolean>((resolve) => {
-  const probe = createServer().once("error", () => resolve(true));
-  probe.listen(Number(values.port), "127.0.0.1", () => probe.close(() => resolve(false)));
-});
-if (taken) {
+let server: S3Server;
+try {
+  server = await startS3Server({ port: Number(values.port), folderPrefix: "feedpub-dev-" });
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
   console.error(`Port ${values.port} is in use, perhaps by another npm run dev: stop it, or choose a port with --port <n>`);
   process.exit(1);
 }
-
-const directory = await mkdtemp(join(tmpdir(), "feedpub-dev-"));
-const server = new S3rver({ address: "127.0.0.1", port: Number(values.port), directory, silent: true });
-let destroyClient: (() => void) | undefined;
-/** Stops the server and removes its folder: on --once, Ctrl-C, SIGTERM from npm, and a failed start. */
+/** Stops the server and removes its folder: on --once, Ctrl-C and SIGTERM from npm. */
 async function shutDown(): Promise<void> {
-  destroyClient?.();
-  await server.close().catch(() => {});
-  await rm(directory, { recursive: true, force: true });
+  await server.stop().catch(() => {});
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => void shutDown().then(() => process.exit(0)));
 }
-const pending: unknown[] = [];
-// What S3 would hand EventBridge for each write; its keys are raw, unlike notification records.
-server.on("event", ({ Records }) => {
-  for (const r of Records) {
-    const created = r.eventName.startsWith("ObjectCreated");
-    if (!created && !r.eventName.startsWith("ObjectRemoved")) continue;
-    pending.push({
-      version: "0",
-      "detail-type": created ? "Object Created" : "Object Deleted",
-      source: "aws.s3",
-      detail: { version: "0", bucket: { name: r.s3.bucket.name }, object: { key: decodeURIComponent(r.s3.object.key.replace(/\+/g, " ")) } },
-    });
-  }
-});
-const { port } = await server.run();
-const endpoint = `http://127.0.0.1:${port}`;
-const client = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
-destroyClient = () => client.destroy();
-await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+const { client, endpoint } = server;
+await server.createBucket(BUCKET);
 
 // The first publish of the whole folder is summed up in a few lines, not a JSON line per post;
 // after it, each edit is logged as the function logs it. Problems are always shown.
@@ -99,28 +66,14 @@ const deps = {
 };
 const continuations: object[] = [];
 
-let sequence = 0;
-// The keys the EventBridge rule in infra/queue.yml routes: content/*.md, *.markdown and *.html.
-const ROUTED = /\.(md|markdown|html)$/;
-
-/** Delivers what the rule would route, ten messages a batch, as the FIFO queue does. */
+/**
+ * Delivers the server's writes since the last call as S3 sends them to EventBridge, only those the
+ * rule routes, ten messages a batch, as the FIFO queue does.
+ */
 async function deliver(): Promise<void> {
-  const events = pending.splice(0).filter((e) => {
-    const key = (e as { detail: { object: { key: string } } }).detail.object.key;
-    return key.startsWith(CONTENT_PREFIX) && ROUTED.test(key);
-  });
-  for (let i = 0; i < events.length; i += 10) await handleEvent({ Records: recordsOf(events.slice(i, i + 10)) }, deps);
-  while (continuations.length > 0) await handleEvent({ Records: recordsOf(continuations.splice(0, 10)) }, deps);
-}
-
-/** SQS FIFO records of the publish queue's one message group. */
-function recordsOf(bodies: unknown[]) {
-  return bodies.map((body) => ({
-    messageId: `dev-${++sequence}`,
-    body: JSON.stringify(body),
-    eventSource: "aws:sqs",
-    attributes: { MessageGroupId: "feeds", SequenceNumber: String(sequence) },
-  }));
+  const events = server.takeEvents().map(fromS3rver).filter((e) => routedByContentRule(e.detail.object.key));
+  for (let i = 0; i < events.length; i += 10) await handleEvent(sqsFifoEvent(events.slice(i, i + 10)), deps);
+  while (continuations.length > 0) await handleEvent(sqsFifoEvent(continuations.splice(0, 10)), deps);
 }
 
 async function upload(file: string): Promise<void> {
@@ -147,8 +100,8 @@ const feeds = `${endpoint}/${BUCKET}/feeds`;
 console.log(`\nLocal S3 server at ${endpoint}, bucket ${BUCKET}. Feeds:\n  ${feeds}/rss.xml\n  ${feeds}/atom.xml\n  ${feeds}/feed.json\n  ${feeds}/index.opml`);
 /** The scheduled event the deployed schedule sends through the same queue. */
 async function tick(): Promise<void> {
-  await handleEvent({ Records: recordsOf([{ "detail-type": "Scheduled Event", source: "aws.events" }]) }, deps);
-  while (continuations.length > 0) await handleEvent({ Records: recordsOf(continuations.splice(0, 10)) }, deps);
+  await handleEvent(sqsFifoEvent([scheduledEvent(new Date())]), deps);
+  while (continuations.length > 0) await handleEvent(sqsFifoEvent(continuations.splice(0, 10)), deps);
 }
 
 if (values.once) {
