@@ -3,7 +3,7 @@ import { PostError } from "../errors.js";
 import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
 import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
 import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
-import { isLive } from "../posts/post.js";
+import { isLive, type Post } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
 import { fromStoredItem, toStoredItem, type FeedState, type StoredItem } from "./feed-state.js";
 import { mapLimit } from "./map-limit.js";
@@ -30,15 +30,16 @@ export interface Run {
 
 
 /**
- * The rendered item of a post the state says is live, or undefined when it is gone, now rejected
- * or not live any more: the state is then behind content/.
+ * The rendered item of a post the state says is live, or undefined when it is gone, now rejected,
+ * not live any more, or not as `expected` says (a rescan checks it against its record): the state
+ * is then behind content/.
  */
-export async function liveItem(run: Run, key: string): Promise<StoredItem | undefined> {
+export async function liveItem(run: Run, key: string, expected: (post: Post) => boolean = () => true): Promise<StoredItem | undefined> {
   const post = await loadPost(run.content, key, run.config).catch((error: unknown) => {
     if (error instanceof PostError) return null;
     throw error;
   });
-  return post && isLive(post, run.now) ? toStoredItem(post.key, renderItem(post, run.config)) : undefined;
+  return post && isLive(post, run.now) && expected(post) ? toStoredItem(post.key, renderItem(post, run.config)) : undefined;
 }
 
 

@@ -12,7 +12,7 @@ import { applyStateWrites, clearJournal, readJournal, writeJournal } from "./jou
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
-import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, SITE_STATE_KEY, STATE_VERSION, unschedule, type SiteState } from "./state-store.js";
+import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, STATE_VERSION, unschedule, type SiteState } from "./state-store.js";
 import { postRecord } from "./full-state.js";
 import { parseDate } from "../posts/dates.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
@@ -20,7 +20,7 @@ import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type I
 import { CONTENT_PREFIX } from "../layout.js";
 import { compareKeys } from "../storage/keys.js";
 import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
-import { markUntrusted, newRescanId, RESCAN_STEP, runRescan, sameCursor, settleJournal, type RescanContext, type RescanCursor, type RescanResult } from "./rescan.js";
+import { markUntrusted, newRescanId, writeSite, RESCAN_STEP, runRescan, sameCursor, settleJournal, type RescanContext, type RescanCursor, type RescanResult } from "./rescan.js";
 
 /**
  * A post that was written or removed under content/; `key` is relative to content/. `removed` is
@@ -443,7 +443,7 @@ async function deferToRescan(options: PublishOptions, site: SiteState, changes: 
   const pending = [...new Set([...progress.pending, ...changes.map((c) => c.key).filter(isPostKey)])].sort(compareKeys);
   if (pending.length !== progress.pending.length) {
     progress.pending = pending;
-    await applyStateWrites(options.bucket, [{ key: SITE_STATE_KEY, body: JSON.stringify(site) }]);
+    await writeSite(options.bucket, site);
   }
   return { results: deferredOf(changes), writes: [], invalid: [], rebuilt: false, next: progress.cursor };
 }

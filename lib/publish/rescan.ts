@@ -5,16 +5,16 @@ import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
 import { renderIndex } from "../feeds/render-feed.js";
 import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
 import { isPostKey } from "../posts/parse-post.js";
-import { isLive, type Post } from "../posts/post.js";
+import type { Post } from "../posts/post.js";
 import { compareKeys } from "../storage/keys.js";
 import type { Storage } from "../storage/types.js";
 import { OUTPUT_NAMES } from "./build-all.js";
-import { compareRefs, toStoredItem, type Ref, type StoredItem } from "./feed-state.js";
+import { compareRefs, type Ref, type StoredItem } from "./feed-state.js";
 import { postRecord } from "./full-state.js";
 import { applyStateWrites, clearJournal, readJournal, writeJournal, type StateWrite } from "./journal.js";
 import { mapLimit } from "./map-limit.js";
-import { dirOfFile, planFeeds, type Run } from "./plan-feeds.js";
-import { loadPost, renderItem } from "./read-posts.js";
+import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
+import { loadPost } from "./read-posts.js";
 import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, SITE_STATE_KEY, STATE_VERSION, unschedule, type PostRecord, type SiteState } from "./state-store.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
 import { executeWrites, planWrites, type InvalidFile, type WriteOutcome } from "./write-files.js";
@@ -159,7 +159,7 @@ export async function runRescan(ctx: RescanContext, cursor: RescanCursor): Promi
   let at: RescanCursor | undefined = cursor;
   let work = ctx.work;
   while (at) {
-    const site = await loadSite(ctx.bucket);
+    const site = await loadSiteState(ctx.bucket);
     if (!site) throw new Error(`[rescan] the site state vanished during rescan ${at.id}`);
     const state = createWorkingState(ctx.bucket, site);
     const step: Step = at.phase === "scan" ? await scanStep(ctx, state, at, work) : at.phase === "render" ? await renderStep(ctx, state, at, work) : await commitStep(ctx, state, at);
@@ -224,9 +224,8 @@ async function scanStep(ctx: RescanContext, state: WorkingState, cursor: RescanC
     state.touchShard(id); // written only if it changed
   }
   for (const post of live.values()) {
-    const record = postRecord(post);
-    const shard = state.shard(shardOf(post.key));
-    if (JSON.stringify(shard[post.key]) !== JSON.stringify(record)) shard[post.key] = record;
+    // Written back only if it changed: the working state compares what it writes with what it read.
+    state.shard(shardOf(post.key))[post.key] = postRecord(post);
   }
   const { site } = state;
   for (const key of Object.keys(site.scheduled)) if (inRange(key)) unschedule(site, key);
@@ -283,7 +282,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
     // it back where it belongs.
     for (;;) {
       const missing = refs().slice(0, limit).filter((r) => !items.has(r.key));
-      const found = await mapLimit(missing, 16, async (r) => [r.key, await recordedItem(run, r.key, records.get(r.key)!)] as const);
+      const found = await mapLimit(missing, 16, async (r) => [r.key, await liveItem(run, r.key, (post) => sameRecord(postRecord(post), records.get(r.key)!))] as const);
       const gone = found.filter(([, item]) => item === undefined).map(([key]) => key);
       for (const [key, item] of found) if (item) items.set(key, item);
       if (gone.length === 0) break;
@@ -332,16 +331,6 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   await commitState(ctx.bucket, writes);
   if (plan.files.length > 0) await clearJournal(ctx.bucket);
   return { rejected: [], writes: outcomes, invalid: plan.invalid, next, used };
-}
-
-/** The item of a post that is live and still as its record says (feeds and date), else undefined. */
-async function recordedItem(run: Run, key: string, record: PostRecord): Promise<StoredItem | undefined> {
-  const post = await loadPost(run.content, key, run.config).catch((error: unknown) => {
-    if (error instanceof PostError) return null;
-    throw error;
-  });
-  if (!post || !isLive(post, run.now) || JSON.stringify(postRecord(post)) !== JSON.stringify(record)) return undefined;
-  return toStoredItem(post.key, renderItem(post, run.config));
 }
 
 /**
@@ -403,17 +392,21 @@ function sortScheduled(site: SiteState): void {
   if (site.scheduledWall) site.scheduledWall = Object.fromEntries(sorted.map((key) => [key, site.scheduledWall![key] ?? null]));
 }
 
+/** Whether a post's record is the one the index holds: same feeds, date and date as written. */
+function sameRecord(a: PostRecord, b: PostRecord): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** State writes with the site state last: its progress says the rest is done. */
 async function commitState(bucket: Storage, writes: StateWrite[]): Promise<void> {
   await applyStateWrites(bucket, writes.filter((w) => w.key !== SITE_STATE_KEY));
   await applyStateWrites(bucket, writes.filter((w) => w.key === SITE_STATE_KEY));
 }
 
-async function writeSite(bucket: Storage, site: SiteState): Promise<void> {
+export async function writeSite(bucket: Storage, site: SiteState): Promise<void> {
   await applyStateWrites(bucket, [{ key: SITE_STATE_KEY, body: JSON.stringify(site) }]);
 }
 
-const loadSite = loadSiteState;
 
 /**
  * Finishes what a killed step or run left in the journal: applies its state writes, then renders
@@ -424,7 +417,7 @@ export async function settleJournal(ctx: RescanContext): Promise<void> {
   const journal = await readJournal(ctx.bucket);
   if (!journal) return;
   await applyStateWrites(ctx.bucket, journal.writes);
-  const site = await loadSite(ctx.bucket);
+  const site = await loadSiteState(ctx.bucket);
   if (site) {
     const state = createWorkingState(ctx.bucket, site);
     const verify = new Set(journal.files);
