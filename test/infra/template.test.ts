@@ -373,6 +373,37 @@ describe("packaged template", () => {
       });
     });
 
+    it("compresses Atom and JSON Feed: the viewer-response function restores their types, on every stage", async () => {
+      const code = await readFile(new URL("../../infra/edge/feed-response.js", import.meta.url), "utf8");
+      for (const from of [template, prodTemplate]) {
+        const [id, fn] = only("AWS::CloudFront::Function", from);
+        expect(fn.Properties.FunctionConfig.Runtime).toBe("cloudfront-js-2.0");
+        // Published on every deploy: an association runs the LIVE stage only.
+        expect(fn.Properties.AutoPublish).toBe(true);
+        // The file byte for byte, with no variable resolved inside it.
+        expect(fn.Properties.FunctionCode).toBe(code);
+        const behaviour = from.Resources.FeedDistribution!.Properties.DistributionConfig.DefaultCacheBehavior;
+        expect(behaviour.Compress).toBe(true);
+        expect(behaviour.FunctionAssociations).toEqual([{ EventType: "viewer-response", FunctionARN: getAtt(id, "FunctionARN") }]);
+      }
+    });
+
+    it("keys the cache on the normalised Accept-Encoding and nothing else a viewer sends", () => {
+      const parameters = get("FeedCachePolicy").Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin;
+      expect(parameters).toEqual({
+        EnableAcceptEncodingGzip: true,
+        EnableAcceptEncodingBrotli: true,
+        CookiesConfig: { CookieBehavior: "none" },
+        HeadersConfig: { HeaderBehavior: "none" },
+        QueryStringsConfig: { QueryStringBehavior: "none" },
+      });
+      // Caching must stay on for the compressed copies to be kept: not every TTL may be 0.
+      const config = get("FeedCachePolicy").Properties.CachePolicyConfig;
+      expect(config.DefaultTTL).toBeGreaterThan(0);
+      // No origin request policy: it could only forward what the cache key already has.
+      expect(distribution().DefaultCacheBehavior.OriginRequestPolicyId).toBeUndefined();
+    });
+
     it("answers with CORS * for GET/HEAD and nosniff", () => {
       const config = get("FeedResponseHeadersPolicy").Properties.ResponseHeadersPolicyConfig;
       expect(config.CorsConfig.AccessControlAllowOrigins.Items).toEqual(["*"]);
