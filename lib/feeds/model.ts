@@ -60,10 +60,16 @@ export interface FeedDocument {
   items: FeedItem[];
 }
 
+/**
+ * `contentType` is what a file is stored with; `publicType` is what readers get through CloudFront.
+ * CloudFront compresses neither application/atom+xml nor application/feed+json, so those two are
+ * stored as plain XML and JSON and infra/edge/feed-response.js restores their own types (README,
+ * "Compressed delivery").
+ */
 export const FEED_FILES = {
-  rss: { name: "rss.xml", contentType: "application/rss+xml; charset=utf-8" },
-  atom: { name: "atom.xml", contentType: "application/atom+xml; charset=utf-8" },
-  json: { name: "feed.json", contentType: "application/feed+json; charset=utf-8" },
+  rss: { name: "rss.xml", contentType: "application/rss+xml; charset=utf-8", publicType: "application/rss+xml; charset=utf-8" },
+  atom: { name: "atom.xml", contentType: "application/xml", publicType: "application/atom+xml; charset=utf-8" },
+  json: { name: "feed.json", contentType: "application/json", publicType: "application/feed+json; charset=utf-8" },
 } as const;
 
 export const OPML_FILE = { key: "feeds/index.opml", contentType: "text/x-opml; charset=utf-8" } as const;

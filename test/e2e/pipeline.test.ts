@@ -22,10 +22,12 @@ const CHINESE_KEY = "content/2022-05-25-银行理财.md";
 const CHINESE_POST = readFileSync(new URL("../../content/2022-05-25-银行理财.md", import.meta.url), "utf8");
 const CHINESE_TITLE = "银行理财产品破净率回落 现金管理类产品收益持续走低";
 
+// As stored, which is what CloudFront's origin request sees; Atom and JSON Feed get their own
+// types back at the edge (infra/edge/feed-response.js).
 const CONTENT_TYPES: Record<string, string> = {
   "rss.xml": "application/rss+xml; charset=utf-8",
-  "atom.xml": "application/atom+xml; charset=utf-8",
-  "feed.json": "application/feed+json; charset=utf-8",
+  "atom.xml": "application/xml",
+  "feed.json": "application/json",
   "index.opml": "text/x-opml; charset=utf-8",
 };
 

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { FEED_FILES } from "../../lib/feeds/model.js";
 
 interface Header {
   value: string;
@@ -55,6 +56,13 @@ describe("viewer-response function: each feed format reaches readers under its o
   it("gives JSON Feed stored as application/json its type back", () => {
     const response = respond(eventFor("/feeds/authors/jane-doe/feed.json", { "content-type": "application/json" }));
     expect(headerOf(response, "content-type")).toBe("application/feed+json; charset=utf-8");
+  });
+
+  it("maps exactly the types lib/feeds/model.ts stores each format with to its public type", () => {
+    for (const [format, file] of Object.entries(FEED_FILES)) {
+      const response = respond(eventFor(`/feeds/news/${file.name}`, { "content-type": file.contentType }));
+      expect(headerOf(response, "content-type"), format).toBe(file.publicType);
+    }
   });
 
   it("leaves RSS, OPML and anything else it does not know as the origin sent them", () => {
