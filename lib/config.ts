@@ -83,7 +83,7 @@ const PERMALINK_STYLES: Record<string, string> = {
 /** Keys feedpub reads at the top of _config.yml. */
 const SITE_KEYS = ["title", "description", "url", "baseurl", "timezone", "lang", "author", "feeds", "permalink"];
 /** Keys under `feeds:`, feedpub's own section. */
-const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "authors", "summary_length", "url", "limits", "icon", "logo", "websub", "content"];
+const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "authors", "summary_length", "url", "limits", "icon", "logo", "websub", "content", "site_keys"];
 const WEBSUB_KEYS = ["hubs"];
 /** Keys of `feeds.content` as a mapping: the default, then one per kind of feed, as the output's folders name them. */
 const CONTENT_KINDS: Record<string, FeedKind> = { site: "site", categories: "category", tags: "tag", authors: "author" };
@@ -92,31 +92,62 @@ const CONTENT_MODES = ["full", "excerpt"] as const;
 const FEED_KINDS: FeedKind[] = ["site", "category", "tag", "author"];
 const AUTHOR_KEYS = ["name", "email", "url"];
 /**
- * Jekyll's own settings and those its common plugins read: a site's _config.yml is Jekyll's too, so
- * these are not typos of ours even when they look like one (`layout` is not a misspelt `lang`).
+ * Jekyll's documented settings and those its common plugins read (jekyll-seo-tag, jekyll-feed,
+ * jekyll-paginate and -v2, jekyll-archives, jekyll-github-metadata): a site's _config.yml is Jekyll's
+ * too, so these are accepted at the top although feedpub does not read them.
  */
 const JEKYLL_KEYS = [
-  "source", "destination", "collections_dir", "plugins_dir", "layouts_dir", "data_dir", "includes_dir", "sass",
-  "collections", "safe", "include", "exclude", "keep_files", "encoding", "markdown_ext", "strict_front_matter",
-  "show_drafts", "limit_posts", "future", "unpublished", "whitelist", "plugins", "gems", "markdown", "highlighter",
-  "lsi", "excerpt_separator", "incremental", "detach", "port", "host", "show_dir_listing", "liquid", "kramdown",
-  "defaults", "theme", "remote_theme", "paginate", "paginate_path", "quiet", "verbose", "profile", "webrick",
-  "livereload", "email", "twitter", "github", "github_username", "twitter_username", "social", "logo", "locale",
-  "google_analytics", "disqus", "comments", "sitemap", "feed", "seo", "header_pages", "footer", "navigation",
-  "authors", "languages",
+  "source", "destination", "collections_dir", "cache_dir", "plugins_dir", "layouts_dir", "data_dir", "includes_dir",
+  "sass", "collections", "safe", "disable_disk_cache", "ignore_theme_config", "include", "exclude", "keep_files",
+  "encoding", "markdown_ext", "strict_front_matter", "show_drafts", "limit_posts", "future", "unpublished",
+  "whitelist", "plugins", "gems", "markdown", "highlighter", "lsi", "excerpt_separator", "incremental", "detach",
+  "port", "host", "show_dir_listing", "livereload", "livereload_port", "livereload_ignore", "livereload_min_delay",
+  "livereload_max_delay", "open_url", "ssl_cert", "ssl_key", "skip_initial_build", "liquid", "kramdown", "defaults",
+  "theme", "remote_theme", "paginate", "paginate_path", "pagination", "autopages", "jekyll-archives", "quiet",
+  "verbose", "profile", "webrick", "email", "twitter", "facebook", "github", "github_username", "twitter_username",
+  "social", "logo", "tagline", "locale", "webmaster_verifications", "google_site_verification", "google_analytics",
+  "repository", "disqus", "comments", "sitemap", "feed", "seo", "header_pages", "footer", "navigation", "authors",
+  "languages",
 ];
 
 /**
- * Problems for keys nobody reads. Under feedpub's own sections every unknown key is one; at the
- * top, shared with Jekyll and its plugins, only a key that looks like a typo of one of ours is.
+ * Problems for keys nobody reads, each naming the key with the closest known one suggested.
+ * `accepted` keys are left alone though not ours: at the top, Jekyll's and those of `feeds.site_keys`.
  */
-function unknownKeys(obj: Record<string, unknown>, known: string[], path: string, strict: boolean, problems: string[]): void {
+function unknownKeys(obj: Record<string, unknown>, known: readonly string[], path: string, problems: string[], accepted: readonly string[] = []): void {
   for (const key of Object.keys(obj)) {
-    if (known.includes(key) || (!strict && JEKYLL_KEYS.includes(key))) continue;
-    const guess = closest(key, known);
-    if (guess) problems.push(`${path}${key} is not a setting; did you mean ${path}${guess}?`);
-    else if (strict) problems.push(`${path}${key} is not a setting; the settings here are ${known.join(", ")}`);
+    if (known.includes(key) || accepted.includes(key)) continue;
+    const guess = closest(key, [...known, ...accepted]);
+    if (path === "") {
+      // At the top, where a theme keeps its own settings, an unknown key may be one of those; or
+      // one of feedpub's written outside `feeds:`.
+      const misplaced = guess ? undefined : closest(key, FEEDS_KEYS);
+      const declare = `if it is the site's own (a theme's or a plugin's), list it in feeds.site_keys`;
+      if (guess || misplaced) problems.push(`${key} is not a setting; did you mean ${guess ?? `feeds.${misplaced}`}? Fix it, or ${declare}`);
+      else problems.push(`${key} is not a setting of feedpub or Jekyll; check the spelling, or ${declare}`);
+    } else if (guess) problems.push(`${path}${key} is not a setting; did you mean ${path}${guess}?`);
+    else problems.push(`${path}${key} is not a setting; the settings here are ${known.join(", ")}`);
   }
+}
+
+/**
+ * `feeds.site_keys`: the site's own top-level keys (a theme's or plugin's), which feedpub then
+ * accepts without reading; any other key that neither feedpub nor Jekyll reads is a problem.
+ */
+function parseSiteKeys(v: unknown, problems: string[]): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    problems.push(`feeds.site_keys must be a list of the site's own top-level keys, such as [google_analytics_id, menu], got ${describeValue(v)}`);
+    return [];
+  }
+  const keys: string[] = [];
+  for (const [n, item] of v.entries()) {
+    const path = `feeds.site_keys[${n}]`;
+    if (typeof item !== "string" || !item.trim()) problems.push(`${path} must be a top-level key of _config.yml, got ${describeValue(item)}`);
+    else if (SITE_KEYS.includes(item)) problems.push(`${path}: ${item} is a setting feedpub reads; take it out of the list`);
+    else keys.push(item);
+  }
+  return keys;
 }
 
 /** Parses and validates `_config.yml`, reporting every problem at once, each naming its key. */
@@ -130,7 +161,8 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   if (!isRecord(raw)) throw new ConfigError(file, ["must be a YAML mapping of keys to values"]);
 
   const problems: string[] = [];
-  unknownKeys(raw, SITE_KEYS, "", false, problems);
+  const siteKeys = isRecord(raw.feeds) ? parseSiteKeys(raw.feeds.site_keys, problems) : [];
+  unknownKeys(raw, SITE_KEYS, "", problems, [...JEKYLL_KEYS, ...siteKeys]);
   const str = (obj: Record<string, unknown>, key: string, path: string, required: boolean): string | undefined => {
     const v = typeof obj[key] === "string" ? (obj[key] as string).trim() : obj[key];
     if (v === undefined || v === null || v === "") {
@@ -176,7 +208,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   const rawAuthor = raw.author;
   if (typeof rawAuthor === "string" && rawAuthor.trim()) author = { name: rawAuthor.trim() };
   else if (isRecord(rawAuthor)) {
-    unknownKeys(rawAuthor, AUTHOR_KEYS, "author.", true, problems);
+    unknownKeys(rawAuthor, AUTHOR_KEYS, "author.", problems);
     const name = str(rawAuthor, "name", "author.name", true);
     const email = str(rawAuthor, "email", "author.email", false);
     const authorUrl = str(rawAuthor, "url", "author.url", false);
@@ -200,7 +232,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   if (!isRecord(rawFeeds)) {
     problems.push("feeds must be a mapping");
   } else {
-    unknownKeys(rawFeeds, FEEDS_KEYS, "feeds.", true, problems);
+    unknownKeys(rawFeeds, FEEDS_KEYS, "feeds.", problems);
     feeds.limits = parseLimits(rawFeeds.limits, problems);
     feeds.limit = positiveInt(rawFeeds.limit, "feeds.limit", 50, problems);
     feeds.summaryLength = positiveInt(rawFeeds.summary_length, "feeds.summary_length", 200, problems);
@@ -321,7 +353,7 @@ function parseWebSub(v: unknown, problems: string[]): WebSubConfig | undefined {
     problems.push("feeds.websub must be a mapping with hubs, a list of hub URLs");
     return undefined;
   }
-  unknownKeys(v, WEBSUB_KEYS, "feeds.websub.", true, problems);
+  unknownKeys(v, WEBSUB_KEYS, "feeds.websub.", problems);
   const raw = v.hubs;
   if (raw === undefined || raw === null) return undefined;
   if (!Array.isArray(raw)) {
@@ -362,7 +394,7 @@ function parseContent(v: unknown, problems: string[]): FeedKind[] {
   };
   if (v === undefined || v === null) return [];
   if (!isRecord(v)) return mode(v, "feeds.content") === "excerpt" ? [...FEED_KINDS] : [];
-  unknownKeys(v, CONTENT_KEYS, "feeds.content.", true, problems);
+  unknownKeys(v, CONTENT_KEYS, "feeds.content.", problems);
   const fallback = mode(v.default, "feeds.content.default") ?? "full";
   const chosen = new Set<FeedKind>();
   for (const [key, kind] of Object.entries(CONTENT_KINDS)) {

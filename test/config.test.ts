@@ -466,23 +466,76 @@ describe("feeds.websub", () => {
 });
 
 describe("parseConfig: keys nobody reads", () => {
+  const DECLARE = "list it in feeds.site_keys";
+
   it("refuses a misspelt setting at the top, suggesting the one meant, instead of building with defaults", () => {
     // A misspelt timezone used to build with exit 0 and every date in +0000.
-    expect(configError(`${MINIMAL}timezon: Asia/Shanghai\n`).problems).toEqual(["timezon is not a setting; did you mean timezone?"]);
-    expect(configError(`${MINIMAL}Title: x\n`).problems).toEqual(["Title is not a setting; did you mean title?"]);
+    expect(configError(`${MINIMAL}timezon: Asia/Shanghai\n`).problems).toEqual([
+      "timezon is not a setting; did you mean timezone? Fix it, or if it is the site's own (a theme's or a plugin's), list it in feeds.site_keys",
+    ]);
+    expect(configError(`${MINIMAL}Title: x\n`).problems[0]).toMatch(/^Title is not a setting; did you mean title\? /);
+    // Jekyll's keys are suggested too, and feedpub's own settings written outside feeds:.
+    expect(configError(`${MINIMAL}exlude: [vendor]\n`).problems[0]).toMatch(/^exlude is not a setting; did you mean exclude\? /);
+    expect(configError(`${MINIMAL}summary_length: 80\nlimt: 5\n`).problems).toEqual([
+      expect.stringMatching(/^summary_length is not a setting; did you mean feeds\.summary_length\? /),
+      expect.stringMatching(/^limt is not a setting; did you mean feeds\.limit\? /),
+    ]);
   });
 
-  it("accepts Jekyll's own settings and a site's other keys, since _config.yml is Jekyll's too", () => {
-    const jekyll = `${MINIMAL}plugins: [jekyll-feed]\nexclude: [vendor]\nmarkdown: kramdown\nfeed: { path: atom.xml }\nauthors: { a: { name: A } }\ngoogle_site_verification: abc\nsocial_links: []\n`;
-    expect(parseConfig(jekyll).title).toBe(parseConfig(MINIMAL).title);
+  it("accepts Jekyll's own settings and its common plugins', since _config.yml is Jekyll's too", () => {
+    const jekyll = `${MINIMAL}plugins: [jekyll-feed]\nexclude: [vendor]\nmarkdown: kramdown\nfeed: { path: atom.xml }\nauthors: { a: { name: A } }\ngoogle_site_verification: abc\ntagline: 财经\npaginate: 10\n`;
+    expect(parseConfig(jekyll)).toEqual(parseConfig(MINIMAL));
+  });
+
+  it("refuses any other top-level key, naming it and the file, and saying how to keep it", () => {
+    const e = configError(`${MINIMAL}google_analytics_id: G-1\nmenu: [首页]\n`, "site/_config.yml");
+    expect(e.problems).toEqual([
+      "google_analytics_id is not a setting of feedpub or Jekyll; check the spelling, or if it is the site's own (a theme's or a plugin's), list it in feeds.site_keys",
+      "menu is not a setting of feedpub or Jekyll; check the spelling, or if it is the site's own (a theme's or a plugin's), list it in feeds.site_keys",
+    ]);
+    expect(e.file).toBe("site/_config.yml");
+    expect(e.message).toMatch(/^site\/_config\.yml: .*google_analytics_id .*menu /s);
+  });
+
+  it("accepts the top-level keys the site declares in feeds.site_keys, and no others", () => {
+    const declared = `${MINIMAL}google_analytics_id: G-1\nmenu: [首页]\nfeeds:\n  site_keys: [google_analytics_id, menu]\n`;
+    expect(parseConfig(declared)).toEqual(parseConfig(MINIMAL));
+    expect(configError(`${declared}social_links: []\n`).problems).toEqual([expect.stringMatching(/^social_links is not a setting of feedpub or Jekyll; .*list it in feeds\.site_keys$/)]);
+    // A near miss of a declared key is suggested as a near miss of ours is.
+    expect(configError(`${declared}menus: []\n`).problems[0]).toMatch(/^menus is not a setting; did you mean menu\? /);
+  });
+
+  it("is missing: then nothing but feedpub's and Jekyll's keys is accepted, and an empty list is the same", () => {
+    expect(configError(`${MINIMAL}menu: []\n`).problems[0]).toContain(DECLARE);
+    expect(configError(`${MINIMAL}menu: []\nfeeds:\n  site_keys: []\n`).problems[0]).toContain(DECLARE);
+    expect(parseConfig(`${MINIMAL}feeds:\n  site_keys:\n`)).toEqual(parseConfig(MINIMAL));
+  });
+
+  it("refuses feeds.site_keys that is not a list of keys, or that lists one of feedpub's, naming the entry", () => {
+    expect(configError(`${MINIMAL}menu: []\nfeeds:\n  site_keys: menu\n`).problems).toEqual([
+      "feeds.site_keys must be a list of the site's own top-level keys, such as [google_analytics_id, menu], got \"menu\"",
+      expect.stringMatching(/^menu is not a setting of feedpub or Jekyll/),
+    ]);
+    expect(configError(`${MINIMAL}feeds:\n  site_keys: { menu: true }\n`).problems).toEqual([expect.stringMatching(/^feeds\.site_keys must be a list .*got a mapping$/)]);
+    expect(configError(`${MINIMAL}feeds:\n  site_keys: [menu, 42, "", [a], timezone]\n`).problems).toEqual([
+      'feeds.site_keys[1] must be a top-level key of _config.yml, got "42"',
+      'feeds.site_keys[2] must be a top-level key of _config.yml, got ""',
+      "feeds.site_keys[3] must be a top-level key of _config.yml, got a list",
+      "feeds.site_keys[4]: timezone is a setting feedpub reads; take it out of the list",
+    ]);
+    expect(configError(`${MINIMAL}feeds:\n  site_key: [menu]\n`).problems).toEqual(["feeds.site_key is not a setting; did you mean feeds.site_keys?"]);
   });
 
   it("refuses any unknown key under feeds and author, naming it and what was meant or what exists", () => {
     expect(configError(`${MINIMAL}feeds:\n  limt: 5\n`).problems).toEqual(["feeds.limt is not a setting; did you mean feeds.limit?"]);
     expect(configError(`${MINIMAL}feeds:\n  colour: red\n`).problems).toEqual([
-      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, authors, summary_length, url, limits, icon, logo, websub, content",
+      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, authors, summary_length, url, limits, icon, logo, websub, content, site_keys",
     ]);
     expect(configError(`${MINIMAL}author:\n  nmae: A\n  name: A\n`).problems).toEqual(["author.nmae is not a setting; did you mean author.name?"]);
+  });
+
+  it("does not let feeds.site_keys reach under feeds: declared keys are top-level ones", () => {
+    expect(configError(`${MINIMAL}feeds:\n  site_keys: [colour]\n  colour: red\n`).problems).toEqual([expect.stringMatching(/^feeds\.colour is not a setting; the settings here are /)]);
   });
 });
 
