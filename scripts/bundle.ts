@@ -74,15 +74,6 @@ export const NARROWED: readonly Narrowed[] = [
     source: 'export { Parser } from "./Parser.js";',
     why: "its DOM builder, DOM utilities and serializer (with the serializer's own copy of entities) are never called",
   },
-  {
-    module: "xml-js",
-    importer: "feed",
-    importerFile: "lib/feed.js",
-    uses: /\bconvert(?:\$\d+)?\.(\w+)/g,
-    keep: ["js2xml"],
-    source: 'export { default as js2xml } from "./js2xml.js";',
-    why: "feed only writes XML; the readers (and sax, which they parse with) are never called",
-  },
 ];
 
 const NAMESPACE = "feedpub-left-out";

@@ -1,93 +1,80 @@
-import { Feed, type Extension } from "feed";
+import { formatRfc822 } from "../posts/dates.js";
 import { escapeHtml } from "../posts/text.js";
-import { addHubLinks } from "./hub-links.js";
 import { imageType } from "./lead-image.js";
 import type { FeedDocument, FeedItem } from "./model.js";
-import { xmlJsText } from "./xml-js-text.js";
-import { zonedDate } from "./zoned-date.js";
+import { cdata, element, empty, escapeText, normalUrl, parent, xmlDocument } from "./xml.js";
 
-const MEDIA_RSS = "http://search.yahoo.com/mrss/";
-const DUBLIN_CORE = "http://purl.org/dc/elements/1.1/";
+const NAMESPACES = {
+  media: "http://search.yahoo.com/mrss/",
+  dc: "http://purl.org/dc/elements/1.1/",
+  content: "http://purl.org/rss/1.0/modules/content/",
+  atom: "http://www.w3.org/2005/Atom",
+};
 
-/** RSS 2.0 with content:encoded (none for excerpts: the description is the item), dc:creator, Media RSS images, and atom:links to itself and its WebSub hubs. Pure. */
+/**
+ * RSS 2.0 with content:encoded (none for excerpts: the description is the item), dc:creator,
+ * Media RSS images, and atom:links to itself and its WebSub hubs. Pure.
+ */
 export function renderRss(doc: FeedDocument): string {
-  const tz = doc.timeZone;
   const image = doc.logo ?? doc.icon;
-  const feed = new Feed({
-    title: xmlJsText(doc.title),
-    description: xmlJsText(doc.description || doc.title),
-    id: doc.links.atom,
-    link: doc.homeUrl,
-    language: doc.language,
-    updated: zonedDate(doc.updated, tz),
-    generator: "feedpub",
-    feedLinks: { rss: doc.links.rss },
+  const home = normalUrl(doc.homeUrl);
+  const text = (name: string, value: string) => element(name, escapeText(value));
+  const channel = [
+    text("title", doc.title),
+    text("link", home),
+    text("description", doc.description || doc.title),
+    text("lastBuildDate", formatRfc822(doc.updated, doc.timeZone)),
+    text("docs", "https://validator.w3.org/feed/docs/rss2.html"),
+    text("generator", "feedpub"),
+    ...(doc.language ? [text("language", doc.language)] : []),
     // The channel <image>, with the channel's title and link as RSS 2.0 requires.
-    ...(image ? { image: xmlJsText(image) } : {}),
-  });
-  // The package writes channel extensions after the items (RSS 2.0 sets no order) and has no
-  // option for either element: managingEditor must be an email address, so a name alone is dc:creator.
-  const editor = doc.siteAuthor;
-  if (editor?.email) feed.addExtension({ name: "managingEditor", objects: { _text: xmlJsText(`${editor.email} (${editor.name})`) } });
-  else if (editor) feed.addExtension({ name: "dc:creator", objects: { _text: xmlJsText(editor.name) } });
-  for (const item of doc.items) {
-    const extensions: Extension[] = [
-      // As a text node rather than the package's CDATA section: its CDATA writer splits only
-      // the first "]]>" of a string, so a title holding two would end the section early.
-      { name: "title", objects: { _text: xmlJsText(item.title) } },
-    ];
-    // RSS <author> must hold an email address; a bare name belongs in dc:creator.
-    if (item.author) extensions.push({ name: "dc:creator", objects: { _text: xmlJsText(item.author.name) } });
-    if (item.image) extensions.push(...mediaRss(item.image));
-    const type = item.image && imageType(item.image.url);
-    feed.addItem({
-      title: item.title,
-      id: item.id,
-      link: item.url,
-      date: zonedDate(item.updated, tz),
-      published: zonedDate(item.published, tz),
-      // RSS descriptions are HTML; the summary is plain text, so it is escaped once.
-      description: escapeHtml(item.summary),
-      // The package declares the dc: namespace only for items with content, so a full item always
-      // has some; an excerpt has none, its description is all of it (see declareNamespaces).
-      ...(doc.excerpt ? {} : { content: item.html || "<p></p>" }),
-      category: item.categories.map((c) => ({ name: xmlJsText(c.label) })),
-      ...(item.author?.email ? { author: [{ name: xmlJsText(item.author.name), email: xmlJsText(item.author.email) }] } : {}),
-      // RSS 2.0 requires the length in bytes, which only fetching the image would tell; the RSS
-      // Advisory Board's profile says to write 0 then, and the feed validator accepts it.
-      ...(item.image && type ? { enclosure: { url: item.image.url, type, length: 0 } } : {}),
-      extensions,
-    });
-  }
-  const xml = addHubLinks(feed.rss2(), /<atom:link [^>]*rel="self"/, doc.hubs, (href) => `<atom:link href="${href}" rel="hub"/>`);
-  return `${declareNamespaces(xml, doc)}\n`;
-}
-
-/**
- * Media RSS's image elements. Attribute values the package writes are escaped for '"' only, so
- * they are escaped here; the URL, serialised by the URL parser, holds no other character to
- * escape but "&". The alt text has no place: media:description and media:title are read by
- * common parsers (feedparser) as the item's own summary and title.
- */
-function mediaRss(image: NonNullable<FeedItem["image"]>): Extension[] {
-  const type = imageType(image.url);
-  return [
-    { name: "media:content", objects: { _attributes: { url: escapeHtml(image.url), medium: "image", ...(type ? { type } : {}) } } },
-    { name: "media:thumbnail", objects: { _attributes: { url: escapeHtml(image.url) } } },
+    ...(image ? parent("image", [text("title", doc.title), text("url", image), text("link", home)]) : []),
+    empty("atom:link", { href: normalUrl(doc.links.rss), rel: "self", type: "application/rss+xml" }),
+    ...(doc.hubs ?? []).map((hub) => empty("atom:link", { href: hub, rel: "hub" })),
+    ...doc.items.flatMap((item) => renderItem(item, doc)),
+    // managingEditor must be an email address, so a name alone is dc:creator.
+    ...(doc.siteAuthor?.email ? [text("managingEditor", `${doc.siteAuthor.email} (${doc.siteAuthor.name})`)] : []),
+    ...(doc.siteAuthor && !doc.siteAuthor.email ? [text("dc:creator", doc.siteAuthor.name)] : []),
   ];
+  return xmlDocument(parent("rss", parent("channel", channel), { version: "2.0", ...namespacesOf(doc) }));
 }
 
-/**
- * Declares on the root the namespaces the package does not know it needs: media: for item
- * images, and dc: for dc:creator (the channel's or an item's) where the package writes no
- * content:encoded, beside which alone it declares dc: (a feed without items, or of excerpts).
- * The root element is the first "<rss " of the document.
- */
-function declareNamespaces(xml: string, doc: FeedDocument): string {
-  const add: string[] = [];
-  if (doc.items.some((i) => i.image)) add.push(`xmlns:media="${MEDIA_RSS}"`);
-  const usesDc = (doc.siteAuthor !== undefined && !doc.siteAuthor.email) || doc.items.some((i) => i.author);
-  const packageDeclaresDc = !doc.excerpt && doc.items.length > 0;
-  if (usesDc && !packageDeclaresDc) add.push(`xmlns:dc="${DUBLIN_CORE}"`);
-  return add.length ? xml.replace("<rss version=\"2.0\"", `<rss version="2.0" ${add.join(" ")}`) : xml;
+function renderItem(item: FeedItem, doc: FeedDocument): string[] {
+  const text = (name: string, value: string) => element(name, escapeText(value));
+  const type = item.image && imageType(item.image.url);
+  // RSS descriptions are HTML; the summary is plain text, so it is escaped once, then kept in CDATA.
+  const description = escapeHtml(item.summary);
+  return parent("item", [
+    text("title", item.title),
+    text("link", normalUrl(item.url)),
+    element("guid", escapeText(item.id), { isPermaLink: "false" }),
+    text("pubDate", formatRfc822(item.published, doc.timeZone)),
+    ...(description ? [element("description", cdata(description))] : []),
+    // An empty body still gets its element, so every full item says it carries the article.
+    ...(doc.excerpt ? [] : [element("content:encoded", cdata(item.html || "<p></p>"))]),
+    // RSS <author> must hold an email address; a bare name goes in dc:creator below.
+    ...(item.author?.email ? [text("author", `${item.author.email} (${item.author.name})`)] : []),
+    ...item.categories.map((c) => text("category", c.label)),
+    // RSS 2.0 requires the length in bytes, which only fetching the image would tell; the RSS
+    // Advisory Board's profile says to write 0 then, and the feed validator accepts it.
+    ...(item.image && type ? [empty("enclosure", { length: "0", type, url: normalUrl(item.image.url) })] : []),
+    ...(item.author ? [text("dc:creator", item.author.name)] : []),
+    // The alt text has no place: media:description and media:title are read by common parsers
+    // (feedparser) as the item's own summary and title.
+    ...(item.image
+      ? [empty("media:content", { url: item.image.url, medium: "image", type: type || undefined }), empty("media:thumbnail", { url: item.image.url })]
+      : []),
+  ]);
+}
+
+/** The namespaces the document uses, declared on the root. */
+function namespacesOf(doc: FeedDocument): Record<string, string> {
+  const full = !doc.excerpt && doc.items.length > 0;
+  const usesDc = full || doc.items.some((i) => i.author) || (doc.siteAuthor !== undefined && !doc.siteAuthor.email);
+  return {
+    ...(doc.items.some((i) => i.image) ? { "xmlns:media": NAMESPACES.media } : {}),
+    ...(usesDc ? { "xmlns:dc": NAMESPACES.dc } : {}),
+    ...(full ? { "xmlns:content": NAMESPACES.content } : {}),
+    "xmlns:atom": NAMESPACES.atom,
+  };
 }

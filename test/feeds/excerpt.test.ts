@@ -74,7 +74,8 @@ describe("feeds.content: excerpt", () => {
     const entries = elements(parseXml(readText(out, "feeds/atom.xml")), "entry");
     expect(entries.map((e) => [children(e, "content").length, textOfElement(children(e, "summary")[0])])).toEqual([
       [0, undefined],
-      [0, "编辑写的摘要 &amp; 说明"],
+      // Plain text in Atom (type="text"), HTML in RSS.
+      [0, "编辑写的摘要 & 说明"],
       [0, "银行理财产品净值表现有所修复，多家机构表…"],
     ]);
   });

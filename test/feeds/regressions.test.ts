@@ -41,8 +41,8 @@ describe("render-body: srcset candidates separated by a comma without a space", 
 describe("render-atom: a configured display title with '<'", () => {
   needs("xmllint");
 
-  // The feed package escapes only '&' (and xml-js only '"') in attribute values, so
-  // <category label="银行<新闻>"> is written raw and the whole Atom file is not XML.
+  // An attribute writer that escapes only '&' and '"' (as the feed package's did) writes
+  // <category label="银行<新闻>"> raw, and the whole Atom file is not XML.
   it("keeps atom.xml well-formed", async () => {
     const { out } = await buildSite({
       "_config.yml": configYaml('feeds:\n  categories:\n    bank: "银行<新闻>"\n'),
@@ -53,8 +53,8 @@ describe("render-atom: a configured display title with '<'", () => {
 });
 
 describe("render-rss: a title containing the text '&amp;'", () => {
-  // xml-js "desanitizes" &amp; to & before escaping text, so the literal five characters "&amp;"
-  // in a title reach RSS readers as "&", while Atom and JSON Feed keep them.
+  // A text writer that "desanitizes" &amp; to & before escaping (as xml-js, under the feed
+  // package, did) makes the literal five characters "&amp;" of a title reach RSS readers as "&".
   it("reads back exactly from RSS, as from JSON Feed", async () => {
     const title = "如何在 HTML 中写 &amp; 与 &lt;";
     const { out } = await buildSite({
@@ -69,7 +69,7 @@ describe("render-rss: a title containing the text '&amp;'", () => {
 describe("a URL that new URL() cannot parse rejects its post or setting, not the whole build", () => {
   const good = post(["title: 好的", "date: 2022-05-21 09:00:00 +0800"]);
 
-  // Each value reaches `new URL()` (in the feed package or in postUrl) unchecked; the TypeError
+  // Each value reaches `new URL()` (in the feed renderers or in postUrl) unchecked; the TypeError
   // "Invalid URL" escapes buildAll, so one post stops every feed from being published.
   it.each([
     ["author.url without a scheme", ["author:", "  name: 张三", "  url: example.com/zhang"]],
