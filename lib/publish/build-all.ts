@@ -4,14 +4,15 @@ import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
 import { FEED_FILES, OPML_FILE, type FeedItem } from "../feeds/model.js";
 import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isPostKey } from "../posts/parse-post.js";
-import { isLive, summarise, type Post, type PostSummary } from "../posts/post.js";
+import { isLive, summarise, type PostSummary } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
 import { fullState } from "./full-state.js";
 import { encodeState, STATE_CONTENT_TYPE } from "./state-codec.js";
 import { clearJournal, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
-import { loadPost, renderItem } from "./read-posts.js";
+import { loadItem, loadPost } from "./read-posts.js";
+import { openRenderCache, type RenderCacheOptions } from "./render-cache.js";
 import { loadSiteState, SITE_STATE_KEY, STATE_VERSION, type SiteState } from "./state-store.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, sha256, type InvalidFile, type WriteOutcome } from "./write-files.js";
 import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
@@ -28,6 +29,8 @@ export interface BuildOptions {
   state?: Storage;
   /** Posts remembered after each feed's items, to refill it when items leave. */
   reserveSize?: number;
+  /** Items rendered by earlier builds, reused for posts whose bytes and settings are unchanged; none by default. */
+  renderCache?: RenderCacheOptions;
 }
 
 export interface BuildReport {
@@ -43,6 +46,10 @@ export interface BuildReport {
   deleted: string[];
   /** Rendered files that did not parse back and were not written. */
   invalid: InvalidFile[];
+  /** Posts shown in some feed whose body was rendered by this build; the others came from the render cache. */
+  rendered: number;
+  /** Posts shown in some feed whose item came from the render cache. */
+  reused: number;
 }
 
 /** The names of the files a feed folder can hold, and the OPML's. */
@@ -50,7 +57,8 @@ export const OUTPUT_NAMES = new Set([...Object.values(FEED_FILES).map((f) => f.n
 
 /**
  * Builds every feed from everything under `content`: the local build and the full rebuild of a
- * bucket. Front matter is read for every post; bodies are rendered only for posts that enter a feed.
+ * bucket. Front matter is read for every post; bodies are rendered only for posts that enter a feed,
+ * and of those only the ones the render cache, when given, holds no item for.
  * Feeds that no longer have posts are deleted, so the output equals a build into an empty folder.
  */
 export async function buildAll(options: BuildOptions): Promise<BuildReport> {
@@ -59,9 +67,9 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   const keys = (await content.list("")).filter(isPostKey);
 
   const rejected: PostError[] = [];
-  const read = async (key: string, part: "whole" | "head"): Promise<Post | undefined> => {
+  const rejecting = async <T>(key: string, load: () => Promise<T | null>): Promise<T | undefined> => {
     try {
-      return (await loadPost(content, key, config, part)) ?? undefined; // null: deleted while the build ran
+      return (await load()) ?? undefined; // null: deleted while the build ran
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
       rejected.push(error);
@@ -72,16 +80,20 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   // Only a summary of each post is kept, so memory grows as little as it can with the size of the
   // site; a copy, so strings sliced from the front matter do not keep all of it alive.
   const posts = (await mapLimit(keys, concurrency, async (key) => {
-    const post = await read(key, "head");
+    const post = await rejecting(key, () => loadPost(content, key, config, "head"));
     return post && structuredClone(summarise(post));
   })).filter((p): p is PostSummary => p !== undefined);
 
   const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * config.feeds.limit) : 0);
   const wanted = [...new Set(feeds.flatMap((f) => f.posts.map((p) => p.key)))];
+  const cache = options.renderCache && openRenderCache(options.renderCache, config);
   const items = new Map<string, FeedItem>();
+  let rendered = 0;
   await mapLimit(wanted, concurrency, async (key) => {
-    const post = await read(key, "whole");
-    if (post) items.set(key, renderItem(post, config));
+    const loaded = await rejecting(key, () => loadItem(content, key, config, cache));
+    if (!loaded) return;
+    items.set(key, loaded.item);
+    if (loaded.rendered) rendered++;
   });
 
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
@@ -135,6 +147,8 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     writes,
     deleted: stale,
     invalid,
+    rendered,
+    reused: items.size - rendered,
   };
 }
 

@@ -7,6 +7,7 @@ import { readPost } from "../posts/read-post.js";
 import type { Post } from "../posts/post.js";
 import { assertValidKey } from "../storage/keys.js";
 import type { Storage } from "../storage/types.js";
+import type { RenderCache } from "./render-cache.js";
 
 /**
  * Reads one post under content/ for every path (full build, upload, refill): null when it is not
@@ -14,6 +15,36 @@ import type { Storage } from "../storage/types.js";
  * a bug, not the post's fault, and throws PostBugError naming the post.
  */
 export async function loadPost(content: Storage, key: string, config: SiteConfig, part: "whole" | "head" = "whole"): Promise<Post | null> {
+  const bytes = await loadPostBytes(content, key, config);
+  if (!bytes) return null;
+  return withPostKey(key, () => readPost(key, bytes, config, part));
+}
+
+/** What loadItem gives: the item, and whether its body was rendered for it (not found in the cache). */
+export interface LoadedItem {
+  item: FeedItem;
+  rendered: boolean;
+}
+
+/**
+ * Reads one post and gives the item it shows in every feed: from `cache` when it holds one for the
+ * post's bytes as they are now, else rendered (and then cached). Null when the post is not there;
+ * throws as loadPost does.
+ */
+export async function loadItem(content: Storage, key: string, config: SiteConfig, cache?: RenderCache): Promise<LoadedItem | null> {
+  const bytes = await loadPostBytes(content, key, config);
+  if (!bytes) return null;
+  let rendered = false;
+  const render = () => {
+    rendered = true;
+    return renderItem(withPostKey(key, () => readPost(key, bytes, config, "whole")), config);
+  };
+  const item = cache ? await cache.item(key, bytes, render) : render();
+  return { item, rendered };
+}
+
+/** The bytes of one post, refused unread when over feeds.limits.post_bytes; null when it is not there. */
+async function loadPostBytes(content: Storage, key: string, config: SiteConfig): Promise<Uint8Array | null> {
   // An event can name a key no storage can hold ("a//b.md", "./x.md"): that post, not the batch, fails.
   try {
     assertValidKey("get", key);
@@ -22,12 +53,10 @@ export async function loadPost(content: Storage, key: string, config: SiteConfig
     throw new PostError(key, `the file cannot be read: ${detail}`);
   }
   // Bounded before reading, so a huge upload costs a HEAD-sized answer, not its size in memory.
-  const bytes = await content.get(key, { maxBytes: config.feeds.limits.postBytes }).catch((error: unknown) => {
+  return content.get(key, { maxBytes: config.feeds.limits.postBytes }).catch((error: unknown) => {
     if (!(error instanceof TooLargeError)) throw error;
     throw new PostError(key, tooLargeReason(error.size, config));
   });
-  if (!bytes) return null;
-  return withPostKey(key, () => readPost(key, bytes, config, part));
 }
 
 /** The item a post shows in every feed: the costly body rendering, with failures named by post. */

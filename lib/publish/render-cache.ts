@@ -1,0 +1,109 @@
+import { createHash, type Hash } from "node:crypto";
+import type { SiteConfig } from "../config.js";
+import type { FeedItem } from "../feeds/model.js";
+import type { Storage } from "../storage/types.js";
+import { fromStoredItem, toStoredItem, type StoredItem } from "./feed-state.js";
+
+/**
+ * Items rendered by earlier builds, so that a build renders only the posts that changed since.
+ * An entry is found by a hash of all its item depends on: the post's key and bytes, the settings,
+ * and the code that renders (a new renderer must not reuse an old one's items). What is read back
+ * is checked, never trusted: an entry that is cut short or altered, was written by another version
+ * or for another post, or does not parse, is a miss, and the item rendered again replaces it. So
+ * the store can be deleted, or hold another version's entries, at any time.
+ */
+
+/** Where the entries live: any Storage (a local folder, a bucket prefix); get and put are all it uses. */
+export type RenderCacheStore = Pick<Storage, "get" | "put">;
+
+export interface RenderCacheOptions {
+  store: RenderCacheStore;
+  /** Names the code that renders, such as a hash of the running bundle: entries of other code are never read. */
+  code: string;
+}
+
+export interface RenderCache {
+  /**
+   * The item of the post `key` read as `bytes`: the cached one when there is an entry to trust,
+   * else `render()`'s, which is then stored. An error of `render` passes through, and nothing is stored.
+   */
+  item(key: string, bytes: Uint8Array, render: () => FeedItem): Promise<FeedItem>;
+}
+
+const FORMAT = "feedpub render cache";
+// Bumped when an entry's layout changes; the code hash already covers a change in rendering.
+const VERSION = 1;
+
+/** The cache for builds under `config`. */
+export function openRenderCache({ store, code }: RenderCacheOptions, config: SiteConfig): RenderCache {
+  // Every setting but the feed length, which only decides which posts are shown. The input limits
+  // stay in: a cached item skips reading its post whole, where they may now reject it.
+  const { limit: _limit, ...feeds } = config.feeds;
+  const prefix = createHash("sha256").update(JSON.stringify({ format: FORMAT, version: VERSION, code, config: { ...config, feeds } }));
+  const entryKey = (hash: string) => `${hash.slice(0, 2)}/${hash}.json`;
+
+  return {
+    async item(key, bytes, render) {
+      const hash = hashOf(prefix, key, bytes);
+      const cached = readEntry(await store.get(entryKey(hash)), hash, key);
+      if (cached) return cached;
+      const item = render();
+      await store.put(entryKey(hash), writeEntry(hash, toStoredItem(key, item)), { contentType: "text/plain; charset=utf-8" });
+      return item;
+    },
+  };
+}
+
+/**
+ * An entry: one line of JSON saying what it is, then the item as JSON. The first line names the
+ * hash it is stored under (an entry copied to another key is a miss) and the SHA-256 of the rest
+ * (an entry cut short or changed by a single bit is a miss).
+ */
+interface EntryHead {
+  format: typeof FORMAT;
+  version: typeof VERSION;
+  hash: string;
+  sha256: string;
+}
+
+function writeEntry(hash: string, item: StoredItem): string {
+  const body = JSON.stringify(item);
+  const head: EntryHead = { format: FORMAT, version: VERSION, hash, sha256: createHash("sha256").update(body).digest("hex") };
+  return `${JSON.stringify(head)}\n${body}`;
+}
+
+function readEntry(bytes: Uint8Array | null, hash: string, key: string): FeedItem | null {
+  if (!bytes) return null;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const newline = text.indexOf(10);
+  if (newline === -1) return null;
+  const head = parseJson(text.subarray(0, newline));
+  const body = text.subarray(newline + 1);
+  if (!isRecord(head) || head.format !== FORMAT || head.version !== VERSION || head.hash !== hash) return null;
+  if (head.sha256 !== createHash("sha256").update(body).digest("hex")) return null;
+  const item = parseJson(body);
+  return isStoredItem(item) && item.key === key ? fromStoredItem(item) : null;
+}
+
+function hashOf(prefix: Hash, key: string, bytes: Uint8Array): string {
+  // The key's length first, so no key and body can be mistaken for another key and body.
+  return prefix.copy().update(`${key.length}:${key}`).update(bytes).digest("hex");
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * What the cache itself relies on. The rest of the item is what this same code rendered: the code
+ * is part of the hash the entry is stored under, and the checksum proves the bytes are as written.
+ */
+function isStoredItem(v: unknown): v is StoredItem {
+  return isRecord(v) && typeof v.key === "string" && Number.isFinite(v.published) && Number.isFinite(v.updated);
+}
