@@ -1,23 +1,34 @@
 // Local build: `npm start` builds content/ into public/; `npm run build -- --content <dir> --out <dir>`.
+import { join } from "node:path";
 import { ConfigError } from "../lib/errors.js";
 import { buildAll } from "../lib/publish/build-all.js";
 import { createFsStorage } from "../lib/storage/fs.js";
 import { formatSummary } from "./summary.js";
-import { parseCli, requireContentFolder } from "./support/cli.js";
+import { codeIdentity } from "./support/code-identity.js";
+import { parseCli, requireContentFolder, usageError } from "./support/cli.js";
+
+const DEFAULT_CACHE = "node_modules/.cache/feedpub";
 
 const values = parseCli(
-  `usage: npm run build -- [--content <dir>] [--out <dir>]
+  `usage: npm run build -- [--content <dir>] [--out <dir>] [--cache <dir> | --no-cache]
 
 Builds every feed from the posts in --content (default content/) into <out>/feeds/ (default public/).
+Items rendered by earlier builds are kept in --cache (default ${DEFAULT_CACHE}/), and a post
+whose file and settings are unchanged is not rendered again; the feeds are the same bytes either
+way. The folder can be deleted at any time. --no-cache builds without reading or writing it.
 Exits 1 when a post was rejected or a file did not parse back (every other post is still
 published), 2 when the configuration is invalid.`,
   {
     content: { type: "string", default: "content" },
     out: { type: "string", default: "public" },
+    cache: { type: "string" },
+    "no-cache": { type: "boolean", default: false },
   },
 );
 
 requireContentFolder(values.content);
+if (values["no-cache"] && values.cache !== undefined) usageError("--cache and --no-cache cannot both be given (see --help)");
+const cache = values["no-cache"] ? undefined : (values.cache ?? DEFAULT_CACHE);
 
 try {
   const started = performance.now();
@@ -25,8 +36,9 @@ try {
     content: createFsStorage({ base: values.content }),
     output: createFsStorage({ base: values.out }),
     now: new Date(),
+    ...(cache !== undefined ? { renderCache: { store: createFsStorage({ base: join(cache, "render") }), code: await codeIdentity(import.meta.url) } } : {}),
   });
-  console.log(formatSummary(report, values.out, performance.now() - started));
+  console.log(formatSummary(report, values.out, performance.now() - started, cache));
   process.exitCode = report.rejected.length > 0 || report.invalid.length > 0 ? 1 : 0;
 } catch (error) {
   if (error instanceof ConfigError) {

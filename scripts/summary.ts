@@ -7,7 +7,7 @@ function count(n: number, noun: string): string {
 }
 
 /** The few lines a person reads after a build: what was published, what was written, what was refused. */
-export function formatSummary(report: BuildReport, out: string, ms: number): string {
+export function formatSummary(report: BuildReport, out: string, ms: number, cache?: string): string {
   const categories = report.feeds.filter((f) => f.feed.kind === "category");
   const tags = report.feeds.filter((f) => f.feed.kind === "tag");
   const authors = report.feeds.filter((f) => f.feed.kind === "author");
@@ -22,6 +22,7 @@ export function formatSummary(report: BuildReport, out: string, ms: number): str
     `  categories: ${categories.map((c) => `${c.feed.name} (${c.total})`).join(", ") || "none"}`,
     `  tags:       ${tags.length}`,
     `  authors:    ${authors.length}`,
+    `  items:      ${report.rendered} rendered, ${cache === undefined ? "no render cache (--no-cache)" : `${report.reused} from the render cache in ${cache}/`}`,
     `  files:      ${written} written, ${unchanged} unchanged, ${report.invalid.length} not written (invalid), ${report.deleted.length} removed, under ${out}/feeds/`,
   ];
   if (report.rejected.length > 0) {
