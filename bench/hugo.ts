@@ -1,10 +1,12 @@
 /**
  * The anchor for full-build speed: Hugo builds the bench's own corpus into RSS for the home page and
- * each category, and `npm run build` builds the same corpus, in fresh processes, interleaved. Their
- * ratio says where we stand against a generator known to be fast, on this machine and this load.
- * Without Hugo (Debian: `apt-get install -y hugo`) the anchor is skipped and says why.
+ * each category, and `npm run build` builds the same corpus twice over, with `--no-cache` and with
+ * its render cache warm, in fresh processes, interleaved. Their ratios say where we stand against
+ * a generator known to be fast, on this machine and this load. Without Hugo (Debian:
+ * `apt-get install -y hugo`) the anchor is skipped and says why.
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { median, REPO_ROOT, round } from "./child-io.js";
@@ -15,15 +17,23 @@ export interface HugoFigures {
   version: string;
   /** Wall time of each measured `hugo` and `npm run build`, start to exit, after one discarded run of each. */
   hugoMs: number[];
+  /** `npm run build -- --no-cache`: every shown post rendered. */
   oursMs: number[];
+  /** `npm run build -- --cache <dir>`, the cache filled by the discarded run: no post rendered. */
+  warmMs: number[];
   medianHugoMs: number;
   medianOursMs: number;
-  /** Hugo's median over ours: above 1, our full build is faster. */
+  medianWarmMs: number;
+  /** Hugo's median over ours with --no-cache: above 1, our full build is faster. */
   ratio: number;
+  /** Hugo's median over ours with the render cache warm. */
+  warmRatio: number;
   /** What each wrote, so a reader sees the work differs: Hugo RSS only, we three formats and tag feeds too. */
   hugoFiles: number;
   hugoHomeItems: number;
   oursFiles: number;
+  /** Whether the warm build wrote exactly the files and bytes the --no-cache build did. */
+  warmSame: boolean;
 }
 
 export type HugoResult = ({ skipped: false } & HugoFigures) | { skipped: true; reason: string };
@@ -79,6 +89,14 @@ function timed(command: string, args: string[]): { ms: number; status: number | 
   return { ms, status: run.error ? null : run.status, output: `${run.error?.message ?? ""}${run.stdout ?? ""}${run.stderr ?? ""}`.trim() };
 }
 
+/** SHA-256 over every file's path and bytes under `dir`, in path order. */
+async function treeDigest(dir: string): Promise<string> {
+  const hash = createHash("sha256");
+  const files = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+  for (const file of files) hash.update(`${file.slice(dir.length)}\0`).update(await readFile(file)).update("\0");
+  return hash.digest("hex");
+}
+
 async function filesUnder(dir: string): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries.filter((e) => e.isFile()).length;
@@ -92,19 +110,27 @@ export async function measureHugo(n: number, content: string, runs: number, prog
   const dir = join(REPO_ROOT, `bench/out/hugo-${n}`);
   const hugoOut = join(dir, "public");
   const oursOut = join(REPO_ROOT, `bench/out/anchor-build-${n}`);
+  const warmOut = join(REPO_ROOT, `bench/out/anchor-warm-${n}`);
+  // A cache of the bench's own, filled by the discarded run: the figures do not depend on what
+  // other builds left in node_modules/.cache.
+  const cache = join(dir, "render-cache");
+  await rm(cache, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "hugo.yaml"), hugoConfig(content));
 
   const hugoMs: number[] = [];
   const oursMs: number[] = [];
+  const warmMs: number[] = [];
+  const build = ["run", "build", "--", "--content", content];
   const sides = [
     { name: "hugo", out: hugoOut, times: hugoMs, command: "hugo", args: ["--source", dir, "--destination", hugoOut, "--quiet"] },
-    // The real command, npm and tsx start-up included, as a person runs it.
-    { name: "npm run build", out: oursOut, times: oursMs, command: "npm", args: ["run", "build", "--", "--content", content, "--out", oursOut] },
+    // The real command, npm and node start-up included, as a person runs it.
+    { name: "npm run build -- --no-cache", out: oursOut, times: oursMs, command: "npm", args: [...build, "--out", oursOut, "--no-cache"] },
+    { name: "npm run build, cache warm", out: warmOut, times: warmMs, command: "npm", args: [...build, "--out", warmOut, "--cache", cache] },
   ];
   for (let i = 0; i <= runs; i++) {
-    // Alternate which goes first, so neither always runs right after the other's disk writes.
-    for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+    // Rotate which goes first, so none always runs right after another's disk writes.
+    for (const side of [...sides.slice(i % sides.length), ...sides.slice(0, i % sides.length)]) {
       // A fresh output every time: an unchanged file is not written again, which would flatter a rerun.
       await rm(side.out, { recursive: true, force: true });
       const run = timed(side.command, side.args);
@@ -122,17 +148,22 @@ export async function measureHugo(n: number, content: string, runs: number, prog
   const homeFeed = await readFile(join(hugoOut, "index.xml"), "utf8");
   const medianHugoMs = Math.round(median(hugoMs));
   const medianOursMs = Math.round(median(oursMs));
+  const medianWarmMs = Math.round(median(warmMs));
   return {
     skipped: false,
     n,
     version: found.version,
     hugoMs,
     oursMs,
+    warmMs,
     medianHugoMs,
     medianOursMs,
+    medianWarmMs,
     ratio: round(medianHugoMs / medianOursMs, 2),
+    warmRatio: round(medianHugoMs / medianWarmMs, 2),
     hugoFiles: await filesUnder(hugoOut),
     hugoHomeItems: homeFeed.split("<item>").length - 1,
     oursFiles: await filesUnder(oursOut),
+    warmSame: (await treeDigest(oursOut)) === (await treeDigest(warmOut)),
   };
 }
