@@ -3,7 +3,7 @@ import type { Post } from "../posts/post.js";
 import { feedNameOf } from "../posts/names.js";
 import { firstBodyImage } from "./lead-image.js";
 import { renderBody } from "./render-body.js";
-import { FEED_FILES, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
+import { FEED_FILES, type DocumentItem, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
 
 /**
  * Display title of a category, tag or author: the configured one, else its feed name. Only the
@@ -25,16 +25,6 @@ export function publicUrl(key: string, config: SiteConfig): string {
 /** Builds the item shown for a post in every feed; this is where the costly body rendering happens. */
 export function toFeedItem(post: Post, config: SiteConfig): FeedItem {
   const { html, summary } = renderBody(post, config.feeds.summaryLength);
-  const categories: FeedItem["categories"] = [];
-  const seen = new Set<string>();
-  const add = (term: string, label: string) => {
-    if (seen.has(label)) return;
-    seen.add(label);
-    categories.push({ term, label });
-  };
-  // The term is the name as the post wrote it; the label the display title of its feed, if one is set.
-  for (const c of post.categories) add(c, config.feeds.categories[feedNameOf(c)] ?? c);
-  for (const t of post.tags) add(t, config.feeds.tags[feedNameOf(t)] ?? t);
   const image = post.image ?? firstBodyImage(html);
   return {
     id: post.id,
@@ -44,10 +34,28 @@ export function toFeedItem(post: Post, config: SiteConfig): FeedItem {
     updated: post.updated ?? post.date,
     summary,
     html,
-    categories,
+    categories: post.categories,
+    tags: post.tags,
     ...(post.author ? { author: post.author } : {}),
     ...(image ? { image } : {}),
   };
+}
+
+/**
+ * The item as documents show it: its categories then its tags, each labelled with the display
+ * title of its feed if one is set, a label shown once (a category and a tag of one name are one).
+ */
+export function toDocumentItem({ categories: names, tags, ...item }: FeedItem, config: SiteConfig): DocumentItem {
+  const categories: DocumentItem["categories"] = [];
+  const seen = new Set<string>();
+  const add = (term: string, label: string) => {
+    if (seen.has(label)) return;
+    seen.add(label);
+    categories.push({ term, label });
+  };
+  for (const c of names) add(c, config.feeds.categories[feedNameOf(c)] ?? c);
+  for (const t of tags) add(t, config.feeds.tags[feedNameOf(t)] ?? t);
+  return { ...item, categories };
 }
 
 /** The document one feed renders from. `items` are newest first. */
@@ -69,6 +77,6 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     ...(config.feeds.logo ? { logo: config.feeds.logo } : {}),
     ...(config.feeds.websub ? { hubs: config.feeds.websub.hubs } : {}),
     ...(config.feeds.excerpt?.includes(feed.kind) ? { excerpt: true as const } : {}),
-    items,
+    items: items.map((item) => toDocumentItem(item, config)),
   };
 }

@@ -1,7 +1,12 @@
 import type { Person } from "../config.js";
 import type { PostImage } from "../posts/post.js";
 
-/** One entry as every format shows it; built once per post and shared by all its feeds. */
+/**
+ * One entry as every format shows it; built once per post and shared by all its feeds. It
+ * depends on the post and on the settings renderHash names, never on display titles: those are
+ * given to its categories and tags by each document (DocumentItem), so a new display title
+ * re-renders feeds without reading a post again.
+ */
 export interface FeedItem {
   id: string;
   url: string;
@@ -13,13 +18,20 @@ export interface FeedItem {
   summary: string;
   /** Sanitised HTML with absolute URLs. */
   html: string;
-  categories: { term: string; label: string }[];
+  /** The post's categories and tags, as it wrote them. */
+  categories: string[];
+  tags: string[];
   author?: Person;
   /**
    * The lead image: the front matter's `image:`, else the body's first http(s) image. Plain
    * strings, absent when there is none, so items stored as JSON stay as they were without one.
    */
   image?: PostImage;
+}
+
+/** An item as a document shows it: each category and tag once, by the name the post wrote (term) and its display title (label). */
+export interface DocumentItem extends Omit<FeedItem, "categories" | "tags"> {
+  categories: { term: string; label: string }[];
 }
 
 /** Which feed: the whole site, one category, one tag, or one author. */
@@ -57,7 +69,7 @@ export interface FeedDocument {
    * HTML. Absent for full content, so a site that does not set it renders as it always did.
    */
   excerpt?: true;
-  items: FeedItem[];
+  items: DocumentItem[];
 }
 
 /**

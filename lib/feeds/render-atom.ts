@@ -1,7 +1,7 @@
 import { formatRfc3339 } from "../posts/dates.js";
 import type { Person } from "../config.js";
 import { imageType } from "./lead-image.js";
-import type { FeedDocument, FeedItem } from "./model.js";
+import type { DocumentItem, FeedDocument } from "./model.js";
 import { cdata, element, empty, escapeText, normalUrl, parent, xmlDocument } from "./xml.js";
 
 /**
@@ -28,7 +28,7 @@ export function renderAtom(doc: FeedDocument): string {
   return xmlDocument(parent("feed", feed, { xmlns: "http://www.w3.org/2005/Atom", "xml:lang": doc.language }));
 }
 
-function renderEntry(item: FeedItem, doc: FeedDocument): string[] {
+function renderEntry(item: DocumentItem, doc: FeedDocument): string[] {
   const image = item.image;
   const type = image && imageType(image.url);
   return parent("entry", [

@@ -1,7 +1,7 @@
 import { formatRfc822 } from "../posts/dates.js";
 import { escapeHtml } from "../posts/text.js";
 import { imageType } from "./lead-image.js";
-import type { FeedDocument, FeedItem } from "./model.js";
+import type { DocumentItem, FeedDocument } from "./model.js";
 import { cdata, element, empty, escapeText, normalUrl, parent, xmlDocument } from "./xml.js";
 
 const NAMESPACES = {
@@ -39,7 +39,7 @@ export function renderRss(doc: FeedDocument): string {
   return xmlDocument(parent("rss", parent("channel", channel), { version: "2.0", ...namespacesOf(doc) }));
 }
 
-function renderItem(item: FeedItem, doc: FeedDocument): string[] {
+function renderItem(item: DocumentItem, doc: FeedDocument): string[] {
   const text = (name: string, value: string) => element(name, escapeText(value));
   const type = item.image && imageType(item.image.url);
   // RSS descriptions are HTML; the summary is plain text, so it is escaped once, then kept in CDATA.

@@ -21,8 +21,9 @@ import { decodeState } from "./state-codec.js";
  * upload touches.
  */
 // 2: stored items may carry a lead image. 3: post records list the post's author feed, which
-// records of 2 never name. A state of another version is rescanned from content/.
-export const STATE_VERSION = 3;
+// records of 2 never name. 4: stored items keep their categories and tags as written, without
+// display titles. A state of another version is rescanned from content/.
+export const STATE_VERSION = 4;
 
 export interface PostRecord {
   /** Feed folders the post is a live member of. */
@@ -92,12 +93,15 @@ export function membershipHash(config: SiteConfig): string {
 }
 
 /**
- * Every setting that can change a rendered item: all of them except the feed length and the
- * input limits, which decide which posts are shown, not how.
+ * The settings a rendered item (toFeedItem of readPost) depends on: the site's URL and base path
+ * and the permalink pattern (its URL and the body's absolute links), the zone (its dates as
+ * written, and the permalink's date parts) and the summary length. Titles, display titles,
+ * authors, images, hubs and excerpts are applied when a feed is rendered, so changing them
+ * re-renders the feeds from the stored items without reading a post.
  */
 export function renderHash(config: SiteConfig): string {
-  const { limit: _limit, limits: _limits, ...feeds } = config.feeds;
-  return createHash("sha256").update(JSON.stringify({ ...config, feeds })).digest("hex");
+  const { url, baseurl, timezone, feeds } = config;
+  return createHash("sha256").update(JSON.stringify({ url, baseurl, timezone, permalink: feeds.permalink, summaryLength: feeds.summaryLength })).digest("hex");
 }
 
 /** The settings that decide which posts are rejected (see membershipHash). */

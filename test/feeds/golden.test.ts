@@ -27,6 +27,9 @@ const config = parseConfig(
     "feeds:",
     "  categories:",
     "    beijingshangbao: 北京商报新闻",
+    "    bank: '银行<新闻> & \"评论\"'",
+    "  tags:",
+    "    ipo: 新股 IPO",
     "",
   ].join("\n"),
 );
@@ -51,10 +54,10 @@ const escapingItems: FeedItem[] = [
     updated: new Date("2022-05-21T09:30:00+08:00"),
     summary: HOSTILE,
     html: `<p>${"]]>"} twice ${"]]>"} and &amp; &lt;b&gt;</p>`,
-    categories: [
-      { term: "bank", label: "银行<新闻> & \"评论\"" },
-      { term: "银行", label: "银行" },
-    ],
+    // A display title that needs escaping; a tag named as a category is shown once; a tag
+    // written "IPO" is labelled by the display title of its feed, "ipo".
+    categories: ["bank", "银行"],
+    tags: ["银行", "IPO"],
     author: { name: `Ann & "Bo" <ed>`, email: "ann@news.example.com", url: "https://news.example.com/ann" },
     image: { url: "https://img.example.com/a%20b.jpg?w=1&h=2", alt: `alt & "quoted" <x>` },
   },
@@ -67,6 +70,7 @@ const escapingItems: FeedItem[] = [
     summary: "",
     html: "",
     categories: [],
+    tags: [],
     author: { name: "记者 张三" },
     image: { url: "https://img.example.com/plain" },
   },

@@ -6,7 +6,7 @@ const LIMIT = 3;
 const RESERVE = 2;
 
 function item(key: string, date: number): StoredItem {
-  return { key, id: key, url: `https://x/${key}`, title: key, published: date, updated: date, summary: "", html: "", categories: [] };
+  return { key, id: key, url: `https://x/${key}`, title: key, published: date, updated: date, summary: "", html: "", categories: [], tags: [] };
 }
 
 function joinAll(state: FeedState, posts: [string, number][]) {

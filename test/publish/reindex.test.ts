@@ -88,6 +88,32 @@ describe("a new zone or feed length", () => {
     for (const key of await bucket.list("feeds/")) expect(bucket.inspect(key)?.cacheControl, key).toBe("public, max-age=60");
   });
 
+  it("renders every feed again from the stored items, reading no post, when a title, display title or author changes", async () => {
+    const bucket = await site();
+    const edits: [string, string][] = [
+      [SMALL_SITE_CONFIG.replace("title: 测试站", "title: 新的站名"), "<title>新的站名 - 银行新闻</title>"],
+      [SMALL_SITE_CONFIG.replace("bank: 银行新闻", "bank: 银行频道"), "<category>银行频道</category>"],
+      [`${SMALL_SITE_CONFIG}author:\n  name: 编辑部\n  email: desk@news.example.com\n`, "<managingEditor>desk@news.example.com (编辑部)</managingEditor>"],
+    ];
+    for (const [edit, shown] of edits) {
+      await bucket.put("content/_config.yml", edit);
+      const run = counting(bucket);
+      expect(await publishChanges({ bucket: run.storage, now: NOW }, [])).toMatchObject({ rerendered: true, rebuilt: false });
+      expect(run.postGets).toEqual([]);
+      expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+      expect((await feedFiles(bucket))["feeds/bank/rss.xml"]).toContain(shown);
+    }
+  });
+
+  it("reads the shown posts again when a setting their items depend on changes", async () => {
+    const bucket = await site();
+    await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("feeds:\n", "feeds:\n  summary_length: 20\n"));
+    const run = counting(bucket);
+    expect(await publishChanges({ bucket: run.storage, now: NOW }, [])).toMatchObject({ rerendered: true, rebuilt: false });
+    expect(run.postGets.length).toBeGreaterThan(0);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+  });
+
   it("brings back, when the zone changes back, what the first zone showed, and a repeat writes nothing", async () => {
     const bucket = await site();
     const before = await feedFiles(bucket);
