@@ -142,7 +142,8 @@ function table(head: string[], rows: string[][], rightAlign = new Set<number>())
 export function formatReport(results: Results, checks: TargetCheck[]): string {
   const { machine } = results;
   const out: string[] = [];
-  out.push(`feedpub benchmarks, ${results.timestamp}, commit ${results.commit.slice(0, 12)}`);
+  // The hash cut short, but not what follows it ("+ uncommitted changes").
+  out.push(`feedpub benchmarks, ${results.timestamp}, commit ${results.commit.replace(/^([0-9a-f]{12})[0-9a-f]*/, "$1")}`);
   out.push(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB; ${machine.os}; Node ${machine.node}`);
   out.push(`corpus: seed ${results.corpus.seed}, generator v${results.corpus.generator}; every post ~9.6 KB; now = 2025-01-01T00:00+08:00`);
 
