@@ -32,14 +32,19 @@ function isFresh() {
     return false;
   }
   if (typeof record?.started !== "number" || !Array.isArray(record.inputs) || record.entry !== entry) return false;
-  for (const file of [...record.inputs, "scripts/launch.mjs", "scripts/support/compile-script.ts", "scripts/bundle.ts"]) {
-    try {
-      if (statSync(join(root, file)).mtimeMs >= record.started) return false;
-    } catch {
-      return false; // gone: the script no longer imports it, or was moved
-    }
+  const changed = (file) => statSync(join(root, file)).mtimeMs >= record.started;
+  try {
+    if ([...record.inputs, "scripts/launch.mjs", "scripts/support/compile-script.ts", "scripts/bundle.ts"].some(changed)) return false;
+  } catch {
+    return false; // gone: the script no longer imports it, or was moved
   }
-  return true;
+  // npm gives every file it installs the same old time, so a package that changed shows only in
+  // the lock file npm writes into node_modules on every install.
+  try {
+    return !changed("node_modules/.package-lock.json");
+  } catch {
+    return true; // installed by a client that writes none
+  }
 }
 
 if (!isFresh()) {
