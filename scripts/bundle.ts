@@ -7,7 +7,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Plugin } from "esbuild";
 
 export const ENTRY = "functions/publish.ts";
 export const OUTFILE = "dist/publish.mjs";
@@ -145,27 +145,50 @@ export interface BundleResult {
   bytes: number;
 }
 
+/** How the handler is bundled; the tests' build of its modules (bundleHandlerModules) uses the same. */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  minify: true,
+  sourcemap: true,
+  // Stack traces only need names and positions; the sources would triple the zip.
+  sourcesContent: false,
+  platform: "node",
+  target: "node22",
+  format: "esm",
+  // Prefer packages' ESM builds so the AWS SDK v3 tree-shakes; the runtime's own SDK copy is not used.
+  mainFields: ["module", "main"],
+  banner: { js: REQUIRE_SHIM },
+  legalComments: "none",
+  logLevel: "warning",
+} as const satisfies BuildOptions;
+
 export async function bundleHandler(entry = ENTRY, outfile = OUTFILE): Promise<BundleResult> {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    minify: true,
-    sourcemap: true,
-    // Stack traces only need names and positions; the sources would triple the zip.
-    sourcesContent: false,
-    platform: "node",
-    target: "node22",
-    format: "esm",
-    // Prefer packages' ESM builds so the AWS SDK v3 tree-shakes; the runtime's own SDK copy is not used.
-    mainFields: ["module", "main"],
-    banner: { js: REQUIRE_SHIM },
-    legalComments: "none",
-    logLevel: "warning",
-    plugins: [leaveOutUnused()],
-  });
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile, plugins: [leaveOutUnused()] });
   const { size } = await stat(outfile);
   return { outfile, bytes: size };
+}
+
+/**
+ * The handler's own modules (those of lib/ and functions/ the bundle is made from), bundled as
+ * the handler is, one output per module, `lib/x.ts` as `<outdir>/lib/x.mjs`, with the code they
+ * share in common chunks: one copy of each module, as in the single-file bundle, so a test can
+ * import any of them and the classes it sees are the bundled code's own. Returns the modules,
+ * relative to `root`. vitest.bundle.config.ts runs the handler's tests on these.
+ */
+export async function bundleHandlerModules(root: string, outdir: string): Promise<string[]> {
+  const { metafile } = await build({ ...BUNDLE_OPTIONS, absWorkingDir: root, entryPoints: [ENTRY], write: false, metafile: true, logLevel: "silent", plugins: [leaveOutUnused()] });
+  const modules = Object.keys(metafile.inputs).filter((file) => /^(lib|functions)\/.*\.ts$/.test(file));
+  await build({
+    ...BUNDLE_OPTIONS,
+    absWorkingDir: root,
+    entryPoints: modules,
+    outdir,
+    outbase: ".",
+    outExtension: { ".js": ".mjs" },
+    splitting: true,
+    plugins: [leaveOutUnused()],
+  });
+  return modules;
 }
 
 async function main(): Promise<void> {
