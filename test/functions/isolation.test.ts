@@ -1,27 +1,6 @@
-import { readFileSync } from "node:fs";
-import { describe, expect, it, vi } from "vitest";
-import { handleEvent, type Deps } from "../../functions/handle-event.js";
-import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
-import { eventBridgeS3Event, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
-
-// A bug in our own rendering code, simulated for one post: the real renderer otherwise.
-vi.mock("../../lib/feeds/feed-document.js", async (importOriginal) => {
-  const real = await importOriginal<typeof import("../../lib/feeds/feed-document.js")>();
-  return {
-    ...real,
-    toFeedItem: (post: Parameters<typeof real.toFeedItem>[0], config: Parameters<typeof real.toFeedItem>[1]) => {
-      if (post.title === "TRIGGERS-A-BUG") throw new TypeError("Cannot read properties of undefined (reading 'x')");
-      return real.toFeedItem(post, config);
-    },
-  };
-});
-
-const BUCKET = "feedpub-test-bucket";
-const NOW = new Date("2022-06-10T12:00:00+08:00");
-const CONFIG = readFileSync(new URL("../../content/_config.yml", import.meta.url), "utf8");
-
-const good = (n: number) =>
-  `---\ntitle: "好新闻 ${n}"\ndate: 2022-05-2${n % 10} 10:00:00 +0800\ncategories: beijingshangbao\ntags: 银行\n---\n<p>正文 ${n}</p>\n`;
+import { describe, expect, it } from "vitest";
+import { handleEvent } from "../../functions/handle-event.js";
+import { batchOf, deps, good, siteTitles, siteWith } from "./batch-site.js";
 
 /** One hostile post per line: what it is, its file name, its bytes, and what the rejection must say. */
 const HOSTILE: [string, string, string, RegExp][] = [
@@ -43,28 +22,6 @@ function aliasBomb(): string {
   return `---\ntitle: bomb\ndate: 2022-05-20\n${lines.join("\n")}\ntags: *i\n---\nx\n`;
 }
 
-async function siteWith(posts: Record<string, string>): Promise<MemoryStorage> {
-  const bucket = createMemoryStorage();
-  await bucket.put("content/_config.yml", CONFIG);
-  // The site exists already (its state is built), so the batch takes the incremental path.
-  await handleEvent({ action: "rebuild" }, deps(bucket, []));
-  // S3 holds keys such as "a//b.md"; the storage port refuses them, so such a post is only named by its event.
-  for (const [key, text] of Object.entries(posts)) if (!key.includes("//")) await bucket.put(`content/${key}`, text);
-  return bucket;
-}
-
-function deps(bucket: MemoryStorage, logs: Record<string, unknown>[]): Deps {
-  return { bucket, bucketName: BUCKET, cacheControl: "public, max-age=60", now: () => NOW, log: (e) => logs.push(e), send: async () => { throw new Error("no rescan continues at this size"); } };
-}
-
-async function siteTitles(bucket: MemoryStorage): Promise<string[]> {
-  const bytes = await bucket.get("feeds/feed.json");
-  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as { items: { title: string }[] }).items.map((i) => i.title).sort() : [];
-}
-
-const batchOf = (keys: string[]) =>
-  sqsFifoEvent(keys.map((key) => eventBridgeS3Event({ bucket: BUCKET, key: `content/${key}`, type: "Object Created" })));
-
 describe("one bad post in an SQS batch", () => {
   it.each(HOSTILE)("%s is rejected by name; the nine good posts beside it are published and no message fails", async (_what, key, text, reason) => {
     const goodKeys = Array.from({ length: 9 }, (_, i) => `good-${i}.md`);
@@ -77,19 +34,6 @@ describe("one bad post in an SQS batch", () => {
     expect(await siteTitles(bucket)).toEqual(Array.from({ length: 9 }, (_, i) => `好新闻 ${i}`).sort());
     const rejected = logs.filter((e) => e.type === "post" && e.outcome === "rejected");
     expect(rejected).toEqual([expect.objectContaining({ key: `content/${key}`, reason: expect.stringMatching(reason) })]);
-  });
-
-  it("a bug met on one post fails that message and the later ones, names the post, and publishes the earlier ones", async () => {
-    const bucket = await siteWith({ "a.md": good(1), "bug.md": good(2).replace("好新闻 2", "TRIGGERS-A-BUG"), "c.md": good(3) });
-    const logs: Record<string, unknown>[] = [];
-    const event = batchOf(["a.md", "bug.md", "c.md"]);
-    const response = await handleEvent(event, deps(bucket, logs));
-    const ids = event.Records.map((r) => r.messageId);
-    // FIFO: the later message waits behind the failed one, so order is kept on retry.
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: ids[1] }, { itemIdentifier: ids[2] }]);
-    expect(await siteTitles(bucket)).toEqual(["好新闻 1"]);
-    const batch = logs.find((e) => e.type === "batch" && e.outcome === "retrying");
-    expect(String(batch?.error)).toMatch(/PostBugError: bug\.md: unexpected TypeError/);
   });
 });
 
