@@ -1,18 +1,20 @@
 /**
  * The handler module in a fresh node, as Lambda loads it: every line it and its dependencies print
  * is one of our JSON lines, on stdout, and nothing reaches stderr. The messages here are unreadable,
- * which the handler drops without reaching S3, so no server is needed.
+ * which the handler drops without reaching S3, so no server is needed. The source module through
+ * tsx, or the bundled one under vitest.bundle.config.ts.
  */
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { handlerModule } from "../support/handler-module.js";
 import { runNode, type ChildRun } from "../support/run-node.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const HANDLER = pathToFileURL(fileURLToPath(new URL("../../functions/publish.ts", import.meta.url))).href;
+const HANDLER = handlerModule();
 
 function runHandlerScript(body: string): Promise<ChildRun> {
-  const script = `const { handler } = await import(${JSON.stringify(HANDLER)});\n${body}`;
-  return runNode(["--import", "tsx", "--input-type=module", "-e", script], {
+  const script = `const { handler } = await import(${JSON.stringify(HANDLER.url)});\n${body}`;
+  return runNode([...HANDLER.nodeArgs, "--input-type=module", "-e", script], {
     cwd: ROOT,
     env: { BUCKET: "feedpub-test-bucket", PUBLISH_QUEUE_URL: "http://127.0.0.1/queue", AWS_REGION: "us-east-1" },
   });
