@@ -1,6 +1,7 @@
 import type { ConfigFigures } from "./config-child.js";
 import type { BuildFigures } from "./build-child.js";
 import type { BundleFigures, ImportFigures } from "./bundle.js";
+import type { FixedCostFigures } from "./fixed-cost.js";
 import type { HugoResult } from "./hugo.js";
 import type { RequestCounts, SiteFigures, UploadFigures } from "./upload-child.js";
 
@@ -13,6 +14,7 @@ export interface Results {
   upload?: UploadFigures & { requestTablesEqual: boolean | null };
   bundle?: BundleFigures;
   hugo?: HugoResult;
+  fixedCost?: FixedCostFigures;
   configChanges?: ConfigFigures[];
 }
 
@@ -112,6 +114,13 @@ export function evaluate(results: Results): TargetCheck[] {
     value: anchored ? String(anchored.warmRatio) : notRun,
     target: ">= 3",
     met: anchored ? anchored.warmRatio >= 3 : null,
+  });
+  const fixed = results.fixedCost;
+  checks.push({
+    figure: "npm run build fixed cost: one post, without npm's own start",
+    value: fixed ? seconds(fixed.medianCommandMs) : "not run",
+    target: "<= 0.3 s",
+    met: fixed ? fixed.medianCommandMs <= 300 : null,
   });
   const bundle = results.bundle;
   checks.push({ figure: "bundle size", value: bundle ? `${bundle.bytes} B` : "not run", target: "< 1 MB (1,000,000 B)", met: bundle ? bundle.bytes < MB : null });
@@ -241,6 +250,23 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
       ),
     );
     out.push(`  with source maps / without: ${bundle.sourceMapsRatio} (CPU ${bundle.sourceMapsCpuRatio}); serverless.yml deploys NODE_OPTIONS "${bundle.deployedNodeOptions}"`);
+  }
+
+  const fixed = results.fixedCost;
+  if (fixed) {
+    out.push("", `Fixed cost of the build command (bench/fixed-cost.ts): a one-post site, fresh processes, interleaved, start to exit, ${fixed.runs} runs each after one discarded`);
+    out.push(
+      table(
+        ["command", "median", "runs (ms)"],
+        [
+          ["node -e 0", `${fixed.medianNodeMs} ms`, fixed.nodeMs.join(" ")],
+          ["node scripts/launch.mjs scripts/build.ts", `${fixed.medianCommandMs} ms`, fixed.commandMs.join(" ")],
+          ["npm run build", `${fixed.medianNpmMs} ms`, fixed.npmMs.join(" ")],
+        ],
+        new Set([1]),
+      ),
+    );
+    out.push(`  npm's own start: about ${fixed.medianNpmMs - fixed.medianCommandMs} ms of npm run build's ${fixed.medianNpmMs} ms`);
   }
 
   const hugo = results.hugo;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: full builds, the upload path on s3rver, a burst of batches, the Lambda bundle and
+ * `npm run bench`: full builds, the build command's fixed cost, the upload path on s3rver, a burst of batches, the Lambda bundle and
  * recovery from configuration changes on a model of the function,
  * printed as one table beside the targets and saved to bench/results.json. Figures only: a slow
  * machine misses targets but the run still exits 0; only a crash fails it.
@@ -14,6 +14,7 @@ import { parseCli } from "../scripts/support/cli.js";
 import { build } from "esbuild";
 import type { BuildFigures } from "./build-child.js";
 import { measureBundle, type BundleFigures } from "./bundle.js";
+import { measureFixedCost, type FixedCostFigures } from "./fixed-cost.js";
 import { measureHugo, type HugoResult } from "./hugo.js";
 import { REPO_ROOT, runChild } from "./child-io.js";
 import { DEFAULT_SEED, ensureCorpus, GENERATOR_VERSION, NOW } from "./corpus.js";
@@ -24,14 +25,16 @@ import type { ConfigFigures, ConfigOptions } from "./config-child.js";
 const values = parseCli(
   `usage: npm run bench -- [options]
 
-Builds, the upload path, a burst, the Lambda bundle and configuration changes on a model of the
-function, printed as a table and written to --out (default bench/results.json). Options:
+Builds, the build command's fixed cost, the upload path, a burst, the Lambda bundle and
+configuration changes on a model of the function, printed as a table and written to --out
+(default bench/results.json). Options:
   --sizes, --upload-sizes, --config-sizes  comma-separated post counts
   --hugo-size                               posts in the Hugo anchor's corpus (default 10000)
   --uploads, --burst, --seed, --latency,
   --hugo-runs                               whole numbers
   --populate auto|full|state
-  --skip-build, --skip-upload, --skip-burst, --skip-bundle, --skip-config, --skip-hugo, --profile`,
+  --skip-build, --skip-upload, --skip-burst, --skip-bundle, --skip-config, --skip-hugo,
+  --skip-fixed-cost, --profile`,
   {
     sizes: { type: "string", default: "1000,10000,100000" },
     "upload-sizes": { type: "string", default: "1000,100000" },
@@ -49,6 +52,7 @@ function, printed as a table and written to --out (default bench/results.json). 
     "skip-bundle": { type: "boolean", default: false },
     "skip-config": { type: "boolean", default: false },
     "skip-hugo": { type: "boolean", default: false },
+    "skip-fixed-cost": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results.json" },
   },
@@ -110,6 +114,12 @@ let bundle: BundleFigures | undefined;
 if (!values["skip-bundle"]) {
   progress("[bench] Lambda bundle…");
   bundle = await measureBundle();
+}
+
+let fixedCost: FixedCostFigures | undefined;
+if (!values["skip-fixed-cost"]) {
+  progress("[bench] fixed cost of npm run build: a one-post site, 11 runs after one discarded…");
+  fixedCost = await measureFixedCost(11, progress);
 }
 
 const builds: (BuildFigures & { n: number })[] = [];
@@ -176,6 +186,7 @@ const results = {
   ...(upload ? { upload: { ...upload, requestTablesEqual: requestTablesEqual(upload.sites) } } : {}),
   ...(bundle ? { bundle } : {}),
   ...(hugo ? { hugo } : {}),
+  ...(fixedCost ? { fixedCost } : {}),
   ...(configChanges.length > 0 ? { configChanges } : {}),
 };
 const targets = evaluate(results);
