@@ -34,6 +34,8 @@ export interface FilePlan {
   file: OutputFile;
   /** Of the rendered bytes. */
   sha256: string;
+  /** The body as UTF-8, encoded once for its hash and its PUT; kept only for a file to write. */
+  bytes?: Uint8Array;
   action: "write" | "unchanged" | "invalid";
   /** Hash of the bytes stored now, when known. */
   stored: string | null;
@@ -62,12 +64,14 @@ export interface PlanOptions {
 export async function planWrites(storage: Storage, files: OutputFile[], options: PlanOptions = {}): Promise<FilePlan[]> {
   const { concurrency = 8, force = false, hashes, verify } = options;
   return mapLimit(files, concurrency, async (file) => {
-    const hash = sha256(file.body);
+    const bytes = Buffer.from(file.body, "utf8");
+    const hash = sha256(bytes);
     const remembered = hashes && !verify?.has(file.key);
     const stored = (remembered ? hashes[file.key] : await storage.hash(file.key)) ?? null;
     const reason = checkDocument(file);
     if (reason !== null) return { file, sha256: hash, action: "invalid" as const, stored, reason };
-    return { file, sha256: hash, action: !force && stored === hash ? ("unchanged" as const) : ("write" as const), stored };
+    if (!force && stored === hash) return { file, sha256: hash, action: "unchanged" as const, stored };
+    return { file, sha256: hash, bytes, action: "write" as const, stored };
   });
 }
 
@@ -77,11 +81,11 @@ export async function executeWrites(
   plans: FilePlan[],
   { cacheControl = DEFAULT_CACHE_CONTROL, concurrency = 8 }: { cacheControl?: string; concurrency?: number } = {},
 ): Promise<WriteOutcome[]> {
-  return mapLimit(plans, concurrency, async ({ file, sha256: hash, action, stored, reason }): Promise<WriteOutcome> => {
+  return mapLimit(plans, concurrency, async ({ file, sha256: hash, bytes, action, stored, reason }): Promise<WriteOutcome> => {
     if (action === "invalid") return { key: file.key, outcome: "invalid", ...(stored ? { sha256: stored } : {}), reason: reason! };
     if (action === "unchanged") return { key: file.key, outcome: "unchanged", sha256: hash };
     const started = performance.now();
-    await storage.put(file.key, file.body, { contentType: file.contentType, cacheControl, sha256: hash });
+    await storage.put(file.key, bytes ?? file.body, { contentType: file.contentType, cacheControl, sha256: hash });
     return { key: file.key, outcome: "written", ms: Math.round(performance.now() - started), sha256: hash };
   });
 }
