@@ -1,19 +1,14 @@
 /**
  * Compiles one command for scripts/launch.mjs: the script and everything it imports, packages
  * included, in one ES module, so a start parses one file instead of transpiling a few hundred.
- * The packages the Lambda bundle leaves out are left out here too (scripts/bundle.ts), so the
+ * It is bundled as the Lambda handler is (scripts/bundle.ts), leaving out the same packages, so the
  * local build loads what the function loads.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { build } from "esbuild";
-import { leaveOutUnused } from "../bundle.js";
-
-// Bundled CommonJS packages call require() for Node built-ins; an ES module has none of its own.
-const REQUIRE_SHIM =
-  'import { createRequire as __feedpubCreateRequire } from "node:module";' +
-  "const require = __feedpubCreateRequire(import.meta.url);";
+import { BUNDLE_OPTIONS, leaveOutUnused } from "../bundle.js";
 
 /** What the launcher keeps beside a bundle to tell whether it is still current. */
 export interface CompileRecord {
@@ -32,22 +27,15 @@ export interface CompileRecord {
 export async function compileScript(root: string, entry: string, outfile: string, recordFile: string): Promise<CompileRecord> {
   const started = Date.now();
   const result = await build({
+    ...BUNDLE_OPTIONS,
+    // Names kept, so a stack trace of the local build reads without its source map.
+    minify: false,
+    minifyWhitespace: true,
+    minifySyntax: true,
     absWorkingDir: root,
     entryPoints: [entry],
     outfile,
     write: false,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "esm",
-    // The packages' ES builds, as in the Lambda bundle; names are kept so stack traces stay readable.
-    mainFields: ["module", "main"],
-    minifyWhitespace: true,
-    minifySyntax: true,
-    sourcemap: "linked",
-    banner: { js: REQUIRE_SHIM },
-    legalComments: "none",
-    logLevel: "warning",
     metafile: true,
     plugins: [leaveOutUnused()],
   });
