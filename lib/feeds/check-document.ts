@@ -9,7 +9,22 @@ import type { OutputFile } from "./render-feed.js";
  */
 export function checkDocument(file: Pick<OutputFile, "key" | "body">): string | null {
   if (file.key.endsWith(".json")) return checkJson(file.body);
+  if (file.key.endsWith(".html")) return checkHtml(file.body);
   return checkXml(file.body);
+}
+
+/**
+ * Pages and snippets are written as well-formed markup (every element closed, only XML's own
+ * entities), so they are read as XML too, inside one element: a snippet has several roots, and a
+ * page starts with its doctype. A page must also be a whole document with its head and body.
+ */
+function checkHtml(body: string): string | null {
+  const doctype = "<!DOCTYPE html>\n";
+  const page = body.startsWith(doctype);
+  const problem = checkXml(`<root>${page ? body.slice(doctype.length) : body}</root>`);
+  if (problem) return problem.replace("XML", "markup");
+  if (page && !/^<html[ >][\s\S]*<head>[\s\S]*<\/head>\n<body>[\s\S]*<\/body>\n<\/html>\n$/.test(body.slice(doctype.length))) return "not a whole HTML page";
+  return null;
 }
 
 function checkJson(body: string): string | null {

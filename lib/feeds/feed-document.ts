@@ -1,9 +1,10 @@
 import type { SiteConfig } from "../config.js";
 import type { Post } from "../posts/post.js";
+import { FEEDS_PREFIX } from "../layout.js";
 import { feedNameOf } from "../posts/names.js";
 import { firstBodyImage } from "./lead-image.js";
 import { renderBody } from "./render-body.js";
-import { FEED_FILES, type DocumentItem, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
+import { FEED_FILES, OPML_FILE, PAGE_FILE, type DocumentItem, type FeedDefinition, type FeedDocument, type FeedItem, type FeedListing } from "./model.js";
 
 /**
  * Display title of a category, tag or author: the configured one, else its feed name. Only the
@@ -58,8 +59,11 @@ export function toDocumentItem({ categories: names, tags, ...item }: FeedItem, c
   return { ...item, categories };
 }
 
-/** The document one feed renders from. `items` are newest first. */
-export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: SiteConfig): FeedDocument {
+/**
+ * The document one feed renders from. `items` are newest first. `feeds`, every feed of the site,
+ * is listed on the site feed's page; other feeds ignore it.
+ */
+export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: SiteConfig, feeds?: FeedDefinition[]): FeedDocument {
   const link = (file: keyof typeof FEED_FILES) => publicUrl(`${feed.dir}/${FEED_FILES[file].name}`, config);
   const newest = items.reduce((max, i) => Math.max(max, i.updated.getTime()), 0);
   return {
@@ -78,5 +82,25 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     ...(config.feeds.websub ? { hubs: config.feeds.websub.hubs } : {}),
     ...(config.feeds.excerpt?.includes(feed.kind) ? { excerpt: true as const } : {}),
     items: items.map((item) => toDocumentItem(item, config)),
+    pages: { self: publicUrl(`${feed.dir}/${PAGE_FILE.name}`, config), index: publicUrl(`${SITE_DIR}/${PAGE_FILE.name}`, config), opml: publicUrl(OPML_FILE.key, config) },
+    ...(feed.kind === "site" && feeds ? { feeds: listFeeds(feeds, config) } : {}),
   };
+}
+
+const SITE_DIR = FEEDS_PREFIX.slice(0, -1);
+const KIND_ORDER = { site: 0, category: 1, tag: 2, author: 3 } as const;
+
+/** Every feed as the site feed's page lists it: the site feed, then categories, tags and authors, each by folder. */
+function listFeeds(feeds: FeedDefinition[], config: SiteConfig): FeedListing[] {
+  const unique = [...new Map(feeds.map((f) => [f.dir, f])).values()];
+  unique.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  return unique.map((f) => {
+    const url = (name: string) => publicUrl(`${f.dir}/${name}`, config);
+    return {
+      kind: f.kind,
+      title: displayTitle(f, config),
+      page: url(PAGE_FILE.name),
+      links: { rss: url(FEED_FILES.rss.name), atom: url(FEED_FILES.atom.name), json: url(FEED_FILES.json.name) },
+    };
+  });
 }

@@ -70,6 +70,21 @@ export interface FeedDocument {
    */
   excerpt?: true;
   items: DocumentItem[];
+  /** Absolute URLs of the feed's own page (PAGE_FILE) and of the list of every feed (feeds/index.html, the site feed's page). */
+  pages: { self: string; index: string; opml: string };
+  /**
+   * Every feed of the site, for the site feed's page, which is also the list of all feeds; given
+   * only to the site feed's document, and only by callers that know the feed list.
+   */
+  feeds?: FeedListing[];
+}
+
+/** One feed as the list of every feed shows it. */
+export interface FeedListing {
+  kind: FeedKind;
+  title: string;
+  page: string;
+  links: FeedDocument["links"];
 }
 
 /**
@@ -85,3 +100,13 @@ export const FEED_FILES = {
 } as const;
 
 export const OPML_FILE = { key: "feeds/index.opml", contentType: "text/x-opml; charset=utf-8" } as const;
+
+/**
+ * The page a person reads in each feed folder, beside the three formats: CloudFront shows it for a
+ * browser's navigation to any of them (infra/edge/feed-request.js). The site feed's page,
+ * feeds/index.html, also lists every feed. Not a feed: no WebSub topic, not in FEED_FILES.
+ */
+export const PAGE_FILE = { name: "index.html", contentType: "text/html; charset=utf-8" } as const;
+
+/** The autodiscovery `<link rel="alternate">` lines of each feed, an HTML fragment the site's own pages can include. */
+export const SNIPPET_FILE = { name: "autodiscovery.html", contentType: "text/html; charset=utf-8" } as const;

@@ -1,7 +1,8 @@
 import type { SiteConfig } from "../config.js";
 import { toFeedDocument } from "./feed-document.js";
-import { FEED_FILES, OPML_FILE, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
+import { FEED_FILES, OPML_FILE, PAGE_FILE, SNIPPET_FILE, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
 import { renderAtom } from "./render-atom.js";
+import { renderAutodiscovery, renderPage } from "./render-html.js";
 import { renderJsonFeed } from "./render-json.js";
 import { renderOpml } from "./render-opml.js";
 import { renderRss } from "./render-rss.js";
@@ -13,19 +14,30 @@ export interface OutputFile {
   contentType: string;
 }
 
-/** The three files of one feed, all from the same document. Pure. */
+/**
+ * The files of one feed, all from the same document: the three formats, the page a person reads
+ * (PAGE_FILE) and the autodiscovery snippet for the site's pages (SNIPPET_FILE). Pure.
+ */
 export function renderFeedFiles(doc: FeedDocument, feed: FeedDefinition): OutputFile[] {
   return [
     { key: `${feed.dir}/${FEED_FILES.rss.name}`, body: renderRss(doc), contentType: FEED_FILES.rss.contentType },
     { key: `${feed.dir}/${FEED_FILES.atom.name}`, body: renderAtom(doc), contentType: FEED_FILES.atom.contentType },
     { key: `${feed.dir}/${FEED_FILES.json.name}`, body: renderJsonFeed(doc), contentType: FEED_FILES.json.contentType },
+    { key: `${feed.dir}/${PAGE_FILE.name}`, body: renderPage(doc), contentType: PAGE_FILE.contentType },
+    { key: `${feed.dir}/${SNIPPET_FILE.name}`, body: renderAutodiscovery(doc), contentType: SNIPPET_FILE.contentType },
   ];
 }
 
-/** Renders one feed from its items (newest first). Pure. */
-export function renderFeed(feed: FeedDefinition, items: FeedItem[], config: SiteConfig): OutputFile[] {
-  return renderFeedFiles(toFeedDocument(feed, items, config), feed);
+/**
+ * Renders one feed from its items (newest first). `feeds`, every feed of the site, is listed on
+ * the site feed's page. Pure.
+ */
+export function renderFeed(feed: FeedDefinition, items: FeedItem[], config: SiteConfig, feeds?: FeedDefinition[]): OutputFile[] {
+  return renderFeedFiles(toFeedDocument(feed, items, config, feeds), feed);
 }
+
+/** The names of every file a feed folder holds (renderFeedFiles), for deleting a feed whole. */
+export const FEED_FOLDER_FILES: readonly string[] = [...Object.values(FEED_FILES).map((f) => f.name), PAGE_FILE.name, SNIPPET_FILE.name];
 
 /** Title of the OPML outline that holds the tag feeds. */
 export const OPML_TAGS_TITLE = "Tags";

@@ -1,8 +1,8 @@
 import type { SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
-import { FEED_FILES, OPML_FILE, type FeedItem } from "../feeds/model.js";
-import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { OPML_FILE, type FeedItem } from "../feeds/model.js";
+import { FEED_FOLDER_FILES, renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isPostKey } from "../posts/parse-post.js";
 import { isLive, summarise, type PostSummary } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
@@ -53,7 +53,7 @@ export interface BuildReport {
 }
 
 /** The names of the files a feed folder can hold, and the OPML's. */
-export const OUTPUT_NAMES = new Set([...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.split("/").pop()]);
+export const OUTPUT_NAMES = new Set([...FEED_FOLDER_FILES, OPML_FILE.key.split("/").pop()]);
 
 /**
  * Builds every feed from everything under `content`: the local build and the full rebuild of a
@@ -118,9 +118,10 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     }
     return outcomes;
   };
+  const all = feeds.map((f) => f.feed);
   const writes = (
     await mapLimit(feeds, 4, (f) =>
-      renderAndWrite(() => renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config), f.posts.map((p) => p.key)),
+      renderAndWrite(() => renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config, all), f.posts.map((p) => p.key)),
     )
   ).flat();
   writes.push(...(await renderAndWrite(() => [renderIndex(feeds.map((f) => f.feed), config)], [])));

@@ -1,8 +1,8 @@
 import type { SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
-import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
-import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { OPML_FILE } from "../feeds/model.js";
+import { FEED_FOLDER_FILES, renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isLive, type Post } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
 import { fromStoredItem, toStoredItem, type FeedState, type StoredItem } from "./feed-state.js";
@@ -61,17 +61,24 @@ export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<s
   const feedsBefore = site.feeds.join("\n");
   const deletes = new Set<string>();
   const rendered: { feed: FeedState; files: OutputFile[] }[] = [];
+  // The site feed's page lists every feed, so a new or removed feed renders it again.
+  const gone = (dir: string) => dir !== SITE_FEED.dir && state.feed(dir).total === 0;
+  const feedsAfter = [...new Set([...site.feeds, ...state.changedFeeds])].filter((dir) => !state.changedFeeds.has(dir) || !gone(dir)).sort();
+  if (feedsAfter.join("\n") !== feedsBefore && !state.changedFeeds.has(SITE_FEED.dir)) {
+    await state.load([], [SITE_FEED.dir]);
+    state.touchFeed(SITE_FEED.dir);
+  }
   for (const dir of [...state.changedFeeds].sort()) {
     const feed = state.feed(dir);
-    if (feed.total === 0 && dir !== SITE_FEED.dir) {
+    if (gone(dir)) {
       // Every file the feed can have, not only those remembered: a killed run may have written one.
-      for (const file of Object.values(FEED_FILES)) deletes.add(`${dir}/${file.name}`);
+      for (const name of FEED_FOLDER_FILES) deletes.add(`${dir}/${name}`);
       site.feeds = site.feeds.filter((d) => d !== dir);
       state.dropFeed(dir);
       continue;
     }
     if (!site.feeds.includes(dir)) site.feeds = [...site.feeds, dir].sort();
-    rendered.push({ feed, files: renderFeed(feed.feed, feed.items.map(fromStoredItem), config) });
+    rendered.push({ feed, files: renderFeed(feed.feed, feed.items.map(fromStoredItem), config, feedsAfter.map(feedOfDir)) });
   }
   for (const key of verify) if (key !== OPML_FILE.key && !site.feeds.includes(dirOfFile(key))) deletes.add(key);
 

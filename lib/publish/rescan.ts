@@ -1,8 +1,8 @@
 import type { SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
-import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
-import { renderIndex } from "../feeds/render-feed.js";
+import { OPML_FILE } from "../feeds/model.js";
+import { FEED_FOLDER_FILES, renderIndex } from "../feeds/render-feed.js";
 import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
 import { isPostKey } from "../posts/parse-post.js";
 import type { Post } from "../posts/post.js";
@@ -321,7 +321,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   }
   for (const id of shardIds) state.touchShard(id);
 
-  const verify = new Set([...filled].flatMap((dir) => Object.values(FEED_FILES).map((f) => `${dir}/${f.name}`)));
+  const verify = new Set([...filled].flatMap((dir) => FEED_FOLDER_FILES.map((name) => `${dir}/${name}`)));
   const plan = await planFeeds(run, ctx.bucket, verify);
   const next: RescanCursor = chunk.length === todo.length ? { id: cursor.id, phase: "commit", after: null } : { ...cursor, after: chunk[chunk.length - 1]! };
   advance(site, cursor, next, ctx.now);

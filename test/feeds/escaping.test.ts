@@ -17,6 +17,7 @@ import {
   children,
   configYaml,
   elements,
+  FOLDER_FILES,
   htmlText,
   makeSite,
   needs,
@@ -89,7 +90,7 @@ afterAll(async () => {
 it("the site produces the site, category and tag feeds, named as written", async () => {
   const keys = [...(await readTree(out)).keys()];
   expect(keys).toEqual(
-    [...DIRS.flatMap((d) => [`${d}/rss.xml`, `${d}/atom.xml`, `${d}/feed.json`]), "feeds/index.opml"].sort(),
+    [...DIRS.flatMap((d) => FOLDER_FILES.map((name) => `${d}/${name}`)), "feeds/index.opml"].sort(),
   );
 });
 

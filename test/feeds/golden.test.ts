@@ -11,6 +11,8 @@ import { parseConfig } from "../../lib/config.js";
 import { toFeedDocument, toFeedItem } from "../../lib/feeds/feed-document.js";
 import type { FeedDefinition, FeedDocument, FeedItem } from "../../lib/feeds/model.js";
 import { renderAtom } from "../../lib/feeds/render-atom.js";
+import { checkDocument } from "../../lib/feeds/check-document.js";
+import { renderAutodiscovery, renderPage } from "../../lib/feeds/render-html.js";
 import { renderJsonFeed } from "../../lib/feeds/render-json.js";
 import { renderRss } from "../../lib/feeds/render-rss.js";
 import { readPost } from "../../lib/posts/read-post.js";
@@ -35,6 +37,8 @@ const config = parseConfig(
 );
 const SITE: FeedDefinition = { kind: "site", name: "", dir: "feeds" };
 const CATEGORY: FeedDefinition = { kind: "category", name: "beijingshangbao", dir: "feeds/beijingshangbao" };
+const TAG: FeedDefinition = { kind: "tag", name: "ipo", dir: "feeds/tags/ipo" };
+const AUTHOR: FeedDefinition = { kind: "author", name: "记者 张三", dir: "feeds/authors/记者 张三" };
 
 const seedPost = readPost(
   "2022-05-20-jiangxi-bank.md",
@@ -88,7 +92,8 @@ function escapingDocument(): FeedDocument {
 }
 
 const CASES: Record<string, () => FeedDocument> = {
-  seed: () => toFeedDocument(SITE, [toFeedItem(seedPost, config)], config),
+  // The site feed's page lists every feed it is given, in its own order: site, categories, tags, authors.
+  seed: () => toFeedDocument(SITE, [toFeedItem(seedPost, config)], config, [AUTHOR, TAG, CATEGORY, SITE]),
   escaping: escapingDocument,
   "escaping-excerpt": () => ({ ...escapingDocument(), excerpt: true, siteAuthor: { name: "Desk", email: "desk@news.example.com" } }),
   empty: () => toFeedDocument(SITE, [], config),
@@ -107,10 +112,20 @@ describe.each(Object.entries(CASES))("the %s feed", (name, doc) => {
   it("renders JSON Feed 1.1 as its golden file", async () => {
     await expect(renderJsonFeed(doc())).toMatchFileSnapshot(golden(`${name}.feed.json`));
   });
+  it("renders the page a person reads as its golden file, and it passes the check every file is put through", async () => {
+    const page = renderPage(doc());
+    await expect(page).toMatchFileSnapshot(golden(`${name}.index.html`));
+    expect(checkDocument({ key: "feeds/index.html", body: page })).toBeNull();
+  });
+  it("renders the autodiscovery snippet as its golden file", async () => {
+    const snippet = renderAutodiscovery(doc());
+    await expect(snippet).toMatchFileSnapshot(golden(`${name}.autodiscovery.html`));
+    expect(checkDocument({ key: "feeds/autodiscovery.html", body: snippet })).toBeNull();
+  });
   it("gives the same bytes every time, leaving its model as it was", () => {
     const model = doc();
     const before = structuredClone(model);
-    expect([renderRss(model), renderAtom(model), renderJsonFeed(model)]).toEqual([renderRss(doc()), renderAtom(doc()), renderJsonFeed(doc())]);
+    expect([renderRss(model), renderAtom(model), renderJsonFeed(model), renderPage(model)]).toEqual([renderRss(doc()), renderAtom(doc()), renderJsonFeed(doc()), renderPage(doc())]);
     expect(model).toEqual(before);
   });
   it("renders JSON Feed that the 1.1 schema accepts", async () => {

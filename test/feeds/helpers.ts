@@ -143,10 +143,14 @@ export function contentFeedDirs(): string[] {
   return [...dirs].sort();
 }
 
+/** What every feed folder holds: the three formats, the page a person reads, the autodiscovery snippet. */
+export const FOLDER_FILES = ["rss.xml", "atom.xml", "feed.json", "index.html", "autodiscovery.html"];
+
 /** Every feed file content/ must produce, OPML included. */
+
 export function contentFeedFiles(): string[] {
   return [
-    ...contentFeedDirs().flatMap((d) => [`${d}/rss.xml`, `${d}/atom.xml`, `${d}/feed.json`]),
+    ...contentFeedDirs().flatMap((d) => FOLDER_FILES.map((name) => `${d}/${name}`)),
     "feeds/index.opml",
   ].sort();
 }

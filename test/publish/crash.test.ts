@@ -191,9 +191,9 @@ function countingWrites(storage: Storage): { storage: Storage; writes: string[] 
 /** Named full builds a wrong file is compared with, to say whose bytes it holds. */
 type References = [label: string, tree: Tree][];
 
-const FEED_FILES = ["rss.xml", "atom.xml", "feed.json"];
+const FEED_FILES = ["rss.xml", "atom.xml", "feed.json", "index.html", "autodiscovery.html"];
 
-/** "feeds/bank/rss.xml, feeds/bank/atom.xml, feeds/bank/feed.json" → "feeds/bank/*". */
+/** "feeds/bank/rss.xml, …, feeds/bank/autodiscovery.html" (every file of the folder) → "feeds/bank/*". */
 function shorten(keys: string[]): string {
   const byDir = new Map<string, string[]>();
   for (const key of keys) {
@@ -201,7 +201,7 @@ function shorten(keys: string[]): string {
     byDir.set(dir, [...(byDir.get(dir) ?? []), key]);
   }
   return [...byDir]
-    .flatMap(([dir, inDir]) => (FEED_FILES.every((name) => inDir.includes(`${dir}/${name}`)) && inDir.length === 3 ? [`${dir}/*`] : inDir))
+    .flatMap(([dir, inDir]) => (FEED_FILES.every((name) => inDir.includes(`${dir}/${name}`)) && inDir.length === FEED_FILES.length ? [`${dir}/*`] : inDir))
     .join(", ");
 }
 

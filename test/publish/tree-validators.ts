@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { checkDocument } from "../../lib/feeds/check-document.js";
 import {
   atomSchemaPath,
   checkJsonFeed,
@@ -21,7 +22,12 @@ import {
 export async function validateTree(files: ReadonlyMap<string, string>): Promise<string[]> {
   const problems: string[] = [];
   const keys = [...files.keys()];
-  const xml = keys.filter((k) => !k.endsWith(".json"));
+  const xml = keys.filter((k) => k.endsWith(".xml") || k.endsWith(".opml"));
+  // Pages and snippets are no feeds: they get the check every file gets before it is written.
+  for (const key of keys.filter((k) => k.endsWith(".html"))) {
+    const problem = checkDocument({ key, body: files.get(key)! });
+    if (problem) problems.push(`${key}: ${problem}`);
+  }
   for (const key of keys.filter((k) => k.endsWith(".json"))) {
     for (const p of (await checkJsonFeed(files.get(key)!)).problems) problems.push(`${key}: ${p}`);
   }
