@@ -4,5 +4,6 @@ const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
 
 module.exports = {
+  feedRequest: readFileSync(join(__dirname, "feed-request.js"), "utf8"),
   feedResponse: readFileSync(join(__dirname, "feed-response.js"), "utf8"),
 };

@@ -6,7 +6,8 @@
 // not. So Atom and JSON Feed are stored under the generic application/xml and application/json
 // (lib/feeds/model.ts, FEED_FILES), CloudFront compresses them as it does any XML or JSON, and this
 // function gives readers the formats' own types back. The body, Content-Encoding and ETag stay
-// CloudFront's. README, "Compressed delivery", has the reasons.
+// CloudFront's. README, "Compressed delivery", has the reasons. It also adds Vary on the Sec-Fetch
+// headers for browsers, whose navigations feed-request.js answers with a page.
 
 // Stored media type -> the type readers get, for keys with the given ending. Objects stored
 // before the change still carry their public type and match nothing here.
@@ -26,6 +27,14 @@ function handler(event) {
   // The body depends on Accept-Encoding (compressed or not), so shared caches after CloudFront
   // must key on it too; 304s carry it as well, as their 200s would.
   varyOn(headers, "Accept-Encoding");
+  // A browser's navigation to a feed URL gets the folder's page (feed-request.js), its other
+  // requests the feed: its cache must key on the headers that decide. Only browsers send them,
+  // so feed readers get the headers they always got.
+  var requestHeaders = event.request.headers;
+  if (requestHeaders["sec-fetch-mode"] || requestHeaders["sec-fetch-dest"]) {
+    varyOn(headers, "Sec-Fetch-Dest");
+    varyOn(headers, "Sec-Fetch-Mode");
+  }
   return response;
 }
 

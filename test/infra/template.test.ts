@@ -262,7 +262,7 @@ describe("packaged template", () => {
         Handler: "dist/publish.handler",
         Runtime: "nodejs22.x",
         Architectures: ["arm64"],
-        MemorySize: 512,
+        MemorySize: 1769,
         Timeout: 60,
       });
       // Reserved concurrency 1 would throttle, and SQS would dead-letter good messages.
@@ -376,7 +376,8 @@ describe("packaged template", () => {
     it("compresses Atom and JSON Feed: the viewer-response function restores their types, on every stage", async () => {
       const code = await readFile(new URL("../../infra/edge/feed-response.js", import.meta.url), "utf8");
       for (const from of [template, prodTemplate]) {
-        const [id, fn] = only("AWS::CloudFront::Function", from);
+        const fn = from.Resources.FeedResponseFunction!;
+        expect(fn.Type).toBe("AWS::CloudFront::Function");
         expect(fn.Properties.FunctionConfig.Runtime).toBe("cloudfront-js-2.0");
         // Published on every deploy: an association runs the LIVE stage only.
         expect(fn.Properties.AutoPublish).toBe(true);
@@ -384,7 +385,23 @@ describe("packaged template", () => {
         expect(fn.Properties.FunctionCode).toBe(code);
         const behaviour = from.Resources.FeedDistribution!.Properties.DistributionConfig.DefaultCacheBehavior;
         expect(behaviour.Compress).toBe(true);
-        expect(behaviour.FunctionAssociations).toEqual([{ EventType: "viewer-response", FunctionARN: getAtt(id, "FunctionARN") }]);
+        expect(behaviour.FunctionAssociations).toContainEqual({ EventType: "viewer-response", FunctionARN: getAtt("FeedResponseFunction", "FunctionARN") });
+      }
+    });
+
+    it("shows a browser's navigation to a feed its page: the viewer-request function, on every stage", async () => {
+      const code = await readFile(new URL("../../infra/edge/feed-request.js", import.meta.url), "utf8");
+      for (const from of [template, prodTemplate]) {
+        expect(resourcesOfType("AWS::CloudFront::Function", from).map(([id]) => id).sort()).toEqual(["FeedRequestFunction", "FeedResponseFunction"]);
+        const fn = from.Resources.FeedRequestFunction!;
+        expect(fn.Properties.FunctionConfig.Runtime).toBe("cloudfront-js-2.0");
+        expect(fn.Properties.AutoPublish).toBe(true);
+        expect(fn.Properties.FunctionCode).toBe(code);
+        const behaviour = from.Resources.FeedDistribution!.Properties.DistributionConfig.DefaultCacheBehavior;
+        expect(behaviour.FunctionAssociations).toEqual([
+          { EventType: "viewer-request", FunctionARN: getAtt("FeedRequestFunction", "FunctionARN") },
+          { EventType: "viewer-response", FunctionARN: getAtt("FeedResponseFunction", "FunctionARN") },
+        ]);
       }
     });
 
