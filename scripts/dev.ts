@@ -1,12 +1,15 @@
 // `npm run dev`: the whole pipeline on one machine, no cloud account. Starts a local S3-compatible
 // server, uploads content/ into a bucket, turns the server's notifications into the EventBridge
 // events S3 would send, delivers them in SQS-sized batches to the same handler Lambda runs, and
-// serves the resulting feeds until Ctrl-C. Edit a file under content/ meanwhile and it is re-uploaded.
-import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+// serves the resulting feeds until Ctrl-C, through the CDN's own CloudFront Functions, so a browser
+// that opens a feed sees its page as it would in production. Edit a file under content/ meanwhile
+// and it is re-uploaded.
+import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, PutObjectCommand } from "@aws-sdk/client-s3";
 import { watch } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { parseCli, requireContentFolder, usageError } from "./support/cli.js";
+import { startEdgeServer, type EdgeServer, type Origin } from "./support/edge-server.js";
 import { fromS3rver, routedByContentRule, scheduledEvent, sqsFifoEvent, startS3Server, type S3Server } from "./support/local-aws/index.js";
 import { handleEvent } from "../functions/handle-event.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
@@ -16,14 +19,22 @@ import { retryingStorage } from "../lib/storage/retry.js";
 import { createS3Storage } from "../lib/storage/s3.js";
 
 const values = parseCli(
-  `usage: npm run dev -- [--content <dir>] [--port <n>] [--once]
+  `usage: npm run dev -- [--content <dir>] [--port <n>] [--web-port <n>] [--once]
 
 Runs the function locally against a local S3 server on --port (default 4569): uploads --content
 (default content/), delivers each change as S3, EventBridge and SQS would, and keeps watching the
-folder. --once publishes what is there and stops.`,
-  { content: { type: "string", default: "content" }, port: { type: "string", default: "4569" }, once: { type: "boolean", default: false } },
+folder. The feeds are served as CloudFront serves them on --web-port (default: --port + 1), where
+a browser that opens a feed gets its page. --once publishes what is there and stops.`,
+  {
+    content: { type: "string", default: "content" },
+    port: { type: "string", default: "4569" },
+    "web-port": { type: "string" },
+    once: { type: "boolean", default: false },
+  },
 );
 if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) usageError(`--port must be a port number, got "${values.port}"`);
+const webPort = values["web-port"] ?? String(Number(values.port) + 1);
+if (!/^\d+$/.test(webPort) || Number(webPort) > 65535) usageError(`--web-port must be a port number, got "${webPort}"`);
 const BUCKET = "feedpub-dev";
 
 requireContentFolder(values.content);
@@ -37,7 +48,9 @@ try {
   process.exit(1);
 }
 /** Stops the server and removes its folder: on --once, Ctrl-C and SIGTERM from npm. */
+let edge: EdgeServer | undefined;
 async function shutDown(): Promise<void> {
+  await edge?.stop().catch(() => {});
   await server.stop().catch(() => {});
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -96,8 +109,16 @@ await deliver();
 starting = false;
 console.log(`Published ${started.published} of ${files.length - 1} files under ${values.content}/ (${started.other} scheduled, drafts, rejected or not posts); ${started.files} feed files written.`);
 
-const feeds = `${endpoint}/${BUCKET}/feeds`;
-console.log(`\nLocal S3 server at ${endpoint}, bucket ${BUCKET}. Feeds:\n  ${feeds}/rss.xml\n  ${feeds}/atom.xml\n  ${feeds}/feed.json\n  ${feeds}/index.opml`);
+/** The bucket as CloudFront's origin: the object and the type it was stored with. */
+const origin: Origin = async (key) => {
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return { body: await object.Body!.transformToByteArray(), contentType: object.ContentType ?? "application/octet-stream" };
+  } catch (error) {
+    if (error instanceof NoSuchKey) return null;
+    throw error;
+  }
+};
 /** The scheduled event the deployed schedule sends through the same queue. */
 async function tick(): Promise<void> {
   await handleEvent(sqsFifoEvent([scheduledEvent(new Date())]), deps);
@@ -107,6 +128,17 @@ async function tick(): Promise<void> {
 if (values.once) {
   await shutDown();
 } else {
+  try {
+    edge = await startEdgeServer(origin, Number(webPort));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+    console.error(`Port ${webPort} is in use, perhaps by another npm run dev: stop it, or choose a port with --web-port <n>`);
+    await shutDown();
+    process.exit(1);
+  }
+  const feeds = `${edge.url}/feeds`;
+  console.log(`\nLocal S3 server at ${endpoint}, bucket ${BUCKET}. Feeds, served as CloudFront serves them (open one in a browser to see its page):`);
+  console.log(`  ${feeds}/rss.xml\n  ${feeds}/atom.xml\n  ${feeds}/feed.json\n  ${feeds}/index.opml\n  ${feeds}/index.html`);
   console.log(`Watching ${values.content}/ for changes; Ctrl-C to stop.`);
   // As the deployed 5-minute schedule does, at a pace that suits a person watching: scheduled posts come due.
   setInterval(() => void tick(), 60_000).unref();

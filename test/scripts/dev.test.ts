@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { request } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,9 +54,27 @@ describe("npm run dev", () => {
     const dev = await startDev(["--once", "--port", String(await freePort())]);
     expect(await dev.exited).toBe(0);
     const { stdout } = dev.output();
-    expect(stdout).toMatch(/^Published 13 of 13 files under content\/ .*64 feed files written\.$/m);
+    expect(stdout).toMatch(/^Published 13 of 13 files under content\/ .*106 feed files written\.$/m);
     expect(stdout).not.toMatch(/"type":"post"/);
     expect(await serverFolders(dev.temp)).toEqual([]);
+  }, 60_000);
+
+  it("serves the feeds as CloudFront does: a browser's navigation gets the page, a reader the feed at the same URL", async () => {
+    const [port, webPort] = [await freePort(), await freePort()];
+    const dev = await startDev(["--port", String(port), "--web-port", String(webPort)]);
+    await until(() => dev.output().stdout.includes("Watching"));
+    const url = `http://127.0.0.1:${webPort}/feeds/rss.xml`;
+    expect(dev.output().stdout).toContain(url);
+    const page = await get(url, { "sec-fetch-dest": "document", "sec-fetch-mode": "navigate", "user-agent": "Mozilla/5.0 Chrome/156" });
+    expect(page.type).toBe("text/html; charset=utf-8");
+    expect(page.body).toMatch(/^<!DOCTYPE html>/);
+    expect(page.vary).toBe("Accept-Encoding, Sec-Fetch-Dest, Sec-Fetch-Mode");
+    const feed = await get(url, { "user-agent": "Feedly/1.0" });
+    expect(feed.type).toBe("application/rss+xml; charset=utf-8");
+    expect(feed.body).toMatch(/^<\?xml/);
+    expect(feed.vary).toBe("Accept-Encoding");
+    const atom = await get(`http://127.0.0.1:${webPort}/feeds/atom.xml`, {});
+    expect(atom.type).toBe("application/atom+xml; charset=utf-8");
   }, 60_000);
 
   it("says so in one line, exit 1, when the port is taken", async () => {
@@ -82,6 +101,19 @@ describe("npm run dev", () => {
     expect(alive(dev.child)).toBe(false);
   }, 60_000);
 });
+
+/** A GET with exactly these headers (fetch() would add Sec-Fetch ones of its own in a browser, and its own defaults here). */
+function get(url: string, headers: Record<string, string>): Promise<{ type?: string; vary?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (s: string) => (body += s));
+      res.on("end", () => resolve({ type: res.headers["content-type"], vary: res.headers.vary, body }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
 
 async function freePortIs(port: number): Promise<boolean> {
   return new Promise((resolve) => {
