@@ -47,6 +47,8 @@ export default defineConfig({
       ...configDefaults.exclude,
       // Runs the single-file bundle itself in a fresh node, and compares it with the sources.
       "test/e2e/bundle.test.ts",
+      // The CloudFront functions and the feed pages in a browser: no handler code runs there.
+      "test/e2e/browser.test.ts",
       // Mocks a module inside the handler (lib/feeds/feed-document.ts) to simulate a bug; in the
       // bundle that module is part of a chunk, where no mock reaches.
       "test/functions/bug-isolation.test.ts",
