@@ -139,11 +139,16 @@ export function shardKey(shard: string): string {
   return `${SHARDS_PREFIX}${shard}.json`;
 }
 
-async function readJson<T>(storage: Storage, key: string): Promise<T | null> {
+/** A state object's JSON text, or null when there is none. */
+export async function readStateText(storage: Storage, key: string): Promise<string | null> {
   const bytes = await storage.get(key);
-  return bytes ? (JSON.parse(decodeState(bytes)) as T) : null;
+  return bytes ? decodeState(bytes) : null;
+}
+
+async function readJson<T>(storage: Storage, key: string): Promise<T | null> {
+  const text = await readStateText(storage, key);
+  return text === null ? null : (JSON.parse(text) as T);
 }
 
 export const loadSiteState = (s: Storage) => readJson<SiteState>(s, SITE_STATE_KEY);
 export const loadFeedState = (s: Storage, feed: FeedDefinition) => readJson<FeedState>(s, feedStateKey(feed.dir));
-export const loadShard = async (s: Storage, shard: string) => (await readJson<PostShard>(s, shardKey(shard))) ?? {};
