@@ -31,7 +31,8 @@ export function parseRequest(body: unknown, bucket: string): Request {
 
   if (event.action === "rebuild") return { kind: "rebuild" };
   if (event.action === "rescan") return { kind: "rescan", cursor: readCursor(event.rescan) };
-  if (event["detail-type"] === "Scheduled Event" || event.action === "tick") return { kind: "tick" };
+  // A flush publishes the changes held back from full batches, as any call would: it is a tick.
+  if (event["detail-type"] === "Scheduled Event" || event.action === "tick" || event.action === "flush") return { kind: "tick" };
 
   if (event.source === "aws.s3") {
     const detail = event.detail as { bucket?: { name?: unknown }; object?: { key?: unknown } } | undefined;
@@ -70,6 +71,14 @@ export function parseRequest(body: unknown, bucket: string): Request {
 /** The body of a continuation message, as continuationOf writes it. */
 export function continuationOf(cursor: RescanCursor): { action: "rescan"; rescan: RescanCursor } {
   return { action: "rescan", rescan: { id: cursor.id, phase: cursor.phase, after: cursor.after } };
+}
+
+/**
+ * The body of a flush, sent behind a burst whose changes were held back. Dated, so the queue's
+ * content-based deduplication (five minutes) never takes one burst's flush for the last one's.
+ */
+export function flushOf(now: Date): { action: "flush"; at: string } {
+  return { action: "flush", at: now.toISOString() };
 }
 
 function readCursor(value: unknown): RescanCursor {

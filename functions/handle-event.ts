@@ -5,7 +5,7 @@ import type { InvalidFile } from "../lib/publish/write-files.js";
 import type { Storage } from "../lib/storage/types.js";
 import type { Notify } from "../lib/websub/notify-hubs.js";
 import { announceChanges } from "./announce.js";
-import { continuationOf, MalformedMessageError, parseRequest, type Request } from "./events.js";
+import { continuationOf, flushOf, MalformedMessageError, parseRequest, type Request } from "./events.js";
 import type { Log } from "./log.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
 
@@ -15,7 +15,7 @@ export interface Deps {
   cacheControl: string;
   now: () => Date;
   log: Log;
-  /** Sends a continuation of a rescan to the publish queue, behind what is already in it. */
+  /** Sends a rescan's continuation or a burst's flush to the publish queue, behind what is already in it. */
   send: (body: object) => Promise<void>;
   /** PublishOptions.rescanWork: how much of a rescan one invocation does. */
   rescanWork?: number;
@@ -25,6 +25,9 @@ export interface Deps {
    */
   notify?: Notify;
 }
+
+/** The most messages an SQS FIFO queue hands a function at once (serverless.yml's batchSize). */
+export const SQS_FIFO_MAX_BATCH = 10;
 
 interface Message {
   id?: string;
@@ -37,7 +40,8 @@ interface Message {
  * written once per batch; a rebuild or a rescan step is a call of its own, in its place in the
  * order. When a call fails, its messages and every later one are reported as failed: the queue
  * is FIFO, and a later edit must not overtake an earlier one. A rescan that is not finished asks
- * for a continuation, which is sent to the queue before the batch is answered. Last, the feeds
+ * for a continuation, which is sent to the queue before the batch is answered; so does a full
+ * batch whose changes the core held back for those queued behind it (a flush). Last, the feeds
  * the whole invocation changed are announced to the site's WebSub hubs, once; the batch response
  * is settled by then and does not depend on them.
  */
@@ -47,14 +51,17 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
   const started = performance.now();
   const options = { bucket: deps.bucket, now, cacheControl: deps.cacheControl, ...(deps.rescanWork !== undefined ? { rescanWork: deps.rescanWork } : {}) };
 
+  // A full batch (SQS FIFO hands a function at most 10 messages) says more wait behind it.
+  const more = messages.length >= SQS_FIFO_MAX_BATCH;
   const failures: SQSBatchItemFailure[] = [];
   let next: RescanCursor | undefined;
+  let flush = false;
   let rebuilt = false;
   const outcomes: PublishResult["writes"] = [];
   for (const segment of segmentsOf(messages)) {
     let result: PublishResult;
     try {
-      result = await publish(options, segment.request);
+      result = await publish(options, more && segment.request.changes.length > 0 ? { ...segment.request, more } : segment.request);
     } catch (error) {
       deps.log({ level: "error", type: "batch", outcome: "failed", error: String(error), messages: messages.length });
       // Delivered directly, or nothing before it succeeded: the whole invocation is retried.
@@ -66,6 +73,7 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
     outcomes.push(...result.writes);
     rebuilt ||= result.rebuilt;
     if (result.next) next = result.next;
+    flush ||= result.flush === true;
     if (result.failedAt !== undefined) {
       if (messages.every((m) => !m.id)) throw result.failure;
       // Changes past the batch's own are posts that came due; the next tick retries those.
@@ -78,6 +86,10 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
   if (next) {
     await deps.send(continuationOf(next));
     deps.log({ level: "info", type: "rescan", outcome: "continues", id: next.id, phase: next.phase, after: next.after });
+  }
+  if (flush) {
+    await deps.send(flushOf(now));
+    deps.log({ level: "info", type: "batch", outcome: "held", reason: "a flush is queued behind the changes waiting" });
   }
   const changes = messages.reduce((n, m) => n + (m.request.kind === "changes" ? m.request.changes.length : 0), 0);
   deps.log({ level: "info", type: "batch", messages: messages.length, changes, rebuilt, ms: Math.round(performance.now() - started) });

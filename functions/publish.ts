@@ -25,7 +25,7 @@ const client = new S3Client(s3ClientConfigFromEnv(process.env));
 const bucket = retryingStorage(createS3Storage({ client, bucket: settings.bucket }));
 
 const queue = new SQSClient({});
-// The one message group of infra/queue.yml: continuations wait behind the uploads already queued.
+// The one message group of infra/queue.yml: continuations and flushes wait behind the uploads already queued.
 // The queue deduplicates by content, so a continuation sent twice within five minutes arrives once.
 const send = async (body: object) => {
   await queue.send(new SendMessageCommand({ QueueUrl: settings.queueUrl, MessageBody: JSON.stringify(body), MessageGroupId: "feeds" }));

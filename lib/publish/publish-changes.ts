@@ -31,7 +31,10 @@ export interface Change {
   removed: boolean;
 }
 
-/** "deferred": a rescan of an untrusted index is under way; the change is kept and applied when it ends. */
+/**
+ * "deferred": kept in the site state and applied later: when a rescan of an untrusted index ends,
+ * or, held back from a full batch, with the changes queued behind it (PublishRequest.more).
+ */
 export type ChangeOutcome = "published" | "scheduled" | "draft" | "removed" | "rejected" | "ignored" | "deferred";
 
 export interface ChangeResult {
@@ -56,6 +59,8 @@ export interface PublishResult {
   rerendered?: boolean;
   /** ...and, the zone or feed length being new, by choosing every feed again from the post records. */
   reindexed?: boolean;
+  /** Changes were held back (see PublishRequest.more): send a flush behind what is queued, which publishes them. */
+  flush?: boolean;
 }
 
 export interface PublishOptions {
@@ -76,7 +81,18 @@ export interface PublishRequest {
   changes: Change[];
   rebuild?: boolean;
   rescan?: RescanCursor;
+  /**
+   * More changes wait in the queue behind these (the batch was full). They may then be held back
+   * and published with those, so a burst renders each feed once for many posts, not once a batch.
+   */
+  more?: boolean;
 }
+
+/**
+ * Posts held back at most before they are published anyway. A hundred posts of a burst touch most
+ * of a site's busy feeds once, in one call well within the function's time and memory.
+ */
+export const HOLD_LIMIT = 100;
 
 /**
  * The core's one entry: every caller (the function, `npm run dev`, `npm run rebuild`) hands it a
@@ -86,7 +102,40 @@ export interface PublishRequest {
 export async function publish(options: PublishOptions, request: PublishRequest): Promise<PublishResult> {
   if (request.rescan) return continueRescan(options, request.rescan);
   if (request.rebuild) return startRescan(options, request.changes, true);
+  if (request.more && request.changes.length > 0) {
+    const held = await holdChanges(options, request.changes);
+    if (held) return held;
+  }
   return publishChanges(options, request.changes);
+}
+
+/**
+ * Keeps a full batch's changes in the site state (pendingChanges, which every incremental run
+ * applies first) instead of publishing them now, while at most HOLD_LIMIT wait. The first
+ * changes held ask for a flush: a message sent behind those already queued, so the burst is
+ * published once it has been read, by whichever call comes first. Null when the changes
+ * must go the usual way: no index to hold them in, a killed run's journal to settle first, a
+ * rescan under way (it keeps its own), or too many waiting already.
+ */
+async function holdChanges(options: PublishOptions, changes: Change[]): Promise<PublishResult | null> {
+  // A journal left by a killed run holds a site state that replaces this one when it is settled.
+  const [journal, site] = await Promise.all([readJournal(options.bucket), loadSiteState(options.bucket)]);
+  if (journal || !site || site.rescan || site.version !== STATE_VERSION) return null;
+  const before = site.pendingChanges ?? [];
+  const pending = [...new Set([...before, ...changes.map((c) => c.key).filter(isPostKey)])];
+  if (pending.length > HOLD_LIMIT) return null;
+  if (pending.length !== before.length) {
+    site.pendingChanges = pending;
+    await writeSite(options.bucket, site);
+  }
+  const results = changes.map((c): ChangeResult =>
+    isPostKey(c.key)
+      ? { key: c.key, outcome: "deferred", reason: "held back, to be published with the changes queued behind it", ms: 0 }
+      : { key: c.key, outcome: "ignored", reason: "not a post file", ms: 0 },
+  );
+  // Nothing new held: most likely this batch again, after a call that died before its flush went out.
+  const flush = pending.length > 0 && (before.length === 0 || pending.length === before.length);
+  return { results, writes: [], invalid: [], rebuilt: false, ...(flush ? { flush: true } : {}) };
 }
 
 /**
@@ -185,8 +234,9 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const writes = state.writes();
   const journaled = plan.files.length > 0 || writes.length > 0;
   if (journaled) await writeJournal(bucket, { writes, files: plan.files });
-  const outcomes = await plan.execute(cacheControl);
-  await applyStateWrites(bucket, writes);
+  // The journal holds both halves, so they need no order between them: a run killed part-way
+  // is finished by the next one whichever half got further.
+  const [outcomes] = await Promise.all([plan.execute(cacheControl), applyStateWrites(bucket, writes)]);
   if (journaled || journal) await clearJournal(bucket);
   return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes: outcomes, invalid: plan.invalid, rebuilt: false, rerendered: run.rerendered, reindexed: run.rerendered && reorder };
 }

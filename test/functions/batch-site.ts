@@ -1,5 +1,6 @@
 /** A site in memory that the handler has built once, and SQS batches of its posts' uploads. */
 import { readFileSync } from "node:fs";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { handleEvent, type Deps } from "../../functions/handle-event.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
 import { eventBridgeS3Event, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
@@ -21,8 +22,20 @@ export async function siteWith(posts: Record<string, string>): Promise<MemorySto
   return bucket;
 }
 
-export function deps(bucket: MemoryStorage, logs: Record<string, unknown>[]): Deps {
-  return { bucket, bucketName: BUCKET, cacheControl: "public, max-age=60", now: () => NOW, log: (e) => logs.push(e), send: async () => { throw new Error("no rescan continues at this size"); } };
+/** The handler's dependencies; what it sends to its own queue (a burst's flush) waits in `outbox`. */
+export function deps(bucket: MemoryStorage, logs: Record<string, unknown>[]): Deps & { outbox: object[] } {
+  const outbox: object[] = [];
+  return { bucket, bucketName: BUCKET, cacheControl: "public, max-age=60", now: () => NOW, log: (e) => logs.push(e), send: async (body) => void outbox.push(body), outbox };
+}
+
+/**
+ * Delivers an SQS batch, then what the handler sent to its own queue meanwhile, as the queue
+ * would: a full batch's posts are held back until the flush it sends comes round.
+ */
+export async function deliverBatch(event: SQSEvent, deps: Deps & { outbox: object[] }): Promise<SQSBatchResponse> {
+  const response = await handleEvent(event, deps);
+  while (deps.outbox.length > 0) await handleEvent(sqsFifoEvent(deps.outbox.splice(0)), deps);
+  return response;
 }
 
 export async function siteTitles(bucket: MemoryStorage): Promise<string[]> {

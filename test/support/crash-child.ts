@@ -22,6 +22,8 @@ export interface CrashRun {
   changes: Change[];
   /** PublishOptions.rescanWork: each continuation is delivered in the same process, as the queue would. */
   rescanWork?: number;
+  /** The changes came in a full batch (PublishRequest.more): held back, then published by the flush. */
+  more?: boolean;
   /** Index (from 0) of the storage request at which the process kills itself. */
   killAt?: number;
   position?: KillPosition;
@@ -63,7 +65,7 @@ function die(index: number, op: string, key: string): never {
 async function main(): Promise<void> {
   const run = JSON.parse(process.argv[2] ?? "") as CrashRun;
   const { storage, requests } = killingStorage(createFsStorage({ base: run.bucket }), run.killAt, run.position ?? "before");
-  await deliver({ bucket: storage, now: new Date(run.now), ...(run.rescanWork !== undefined ? { rescanWork: run.rescanWork } : {}) }, run.changes);
+  await deliver({ bucket: storage, now: new Date(run.now), ...(run.rescanWork !== undefined ? { rescanWork: run.rescanWork } : {}) }, run.changes, run.more ? { more: true } : {});
   process.stdout.write(`${JSON.stringify({ requests: requests() })}\n`);
 }
 
