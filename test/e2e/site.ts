@@ -18,6 +18,8 @@ import { encodeEventKey, type S3Server, sqsFifoEvent } from "../../scripts/suppo
 export const NOW = new Date("2022-06-10T12:00:00+08:00");
 export const CONFIG_YML = readFileSync(new URL("../../content/_config.yml", import.meta.url), "utf8");
 export const FEED_FILE_NAMES = ["rss.xml", "atom.xml", "feed.json"] as const;
+/** Every file of a feed folder: the three formats, the page a person reads, the autodiscovery snippet. */
+export const FOLDER_FILE_NAMES = [...FEED_FILE_NAMES, "index.html", "autodiscovery.html"] as const;
 
 export type LogEntry = Record<string, unknown>;
 

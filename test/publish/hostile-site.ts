@@ -185,7 +185,9 @@ interface JsonFeed {
   items: { id: string; title?: string; content_html?: string }[];
 }
 
-const FEED_FILE = /^(rss\.xml|atom\.xml|feed\.json)$/;
+// The three formats, the page a person reads and the autodiscovery snippet.
+const FEED_FILE = /^(rss\.xml|atom\.xml|feed\.json|index\.html|autodiscovery\.html)$/;
+const FOLDER_FILE_COUNT = 5;
 const BAD_SEGMENT = /[\\\p{Cc}\p{Cs}\p{Noncharacter_Code_Point}]/u;
 
 /**
@@ -218,7 +220,7 @@ function treeProblems(keys: string[]): string[] {
     }
     dirs.set(dir, [...(dirs.get(dir) ?? []), key]);
   }
-  for (const [dir, files] of dirs) if (files.length !== 3) problems.push(`${JSON.stringify(dir)} holds ${files.length} feed files`);
+  for (const [dir, files] of dirs) if (files.length !== FOLDER_FILE_COUNT) problems.push(`${JSON.stringify(dir)} holds ${files.length} feed files`);
   const all = [...folded.keys()];
   for (const f of all) if (all.some((g) => g.startsWith(`${f}/`))) problems.push(`${JSON.stringify(folded.get(f))} is a file and a folder`);
   return problems;

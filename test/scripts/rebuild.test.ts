@@ -45,12 +45,12 @@ describe("npm run rebuild", () => {
     const first = await rebuild(server, "rebuild-sample");
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Rescanned s3:\/\/rebuild-sample in 1 call, \d+ ms: 64 files written, 1 unchanged, 0 removed, 0 not written \(invalid\); 0 posts rejected$/m);
+    expect(first.stdout).toMatch(/^Rescanned s3:\/\/rebuild-sample in 1 call, \d+ ms: 106 files written, 1 unchanged, 0 removed, 0 not written \(invalid\); 0 posts rejected$/m);
     const bucket = createS3Storage({ client: server.client, bucket: "rebuild-sample" });
     expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, new Date()));
 
     const again = await rebuild(server, "rebuild-sample");
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/: 0 files written, 64 unchanged, 0 removed, 0 not written \(invalid\); 0 posts rejected$/m);
+    expect(again.stdout).toMatch(/: 0 files written, 106 unchanged, 0 removed, 0 not written \(invalid\); 0 posts rejected$/m);
   }, 120_000);
 });
