@@ -138,9 +138,11 @@ describe("buildAll into a folder", () => {
 
     await unlink(path.join(content, "2022-05-21-two.md"));
     const { report } = await build(content, NOW, out);
-    expect(report.deleted.sort()).toEqual(
-      ["feeds/stock/atom.xml", "feeds/stock/feed.json", "feeds/stock/rss.xml", "feeds/tags/股市/atom.xml", "feeds/tags/股市/feed.json", "feeds/tags/股市/rss.xml"].sort(),
-    );
+    // Each folder whole: the three formats, its page and its autodiscovery snippet.
+    const names = ["atom.xml", "feed.json", "rss.xml", "index.html", "autodiscovery.html"];
+    expect(report.deleted.sort()).toEqual(["feeds/stock", "feeds/tags/股市"].flatMap((dir) => names.map((name) => `${dir}/${name}`)).sort());
+    // The site feed's page lists every feed, so the category is gone from it too.
+    expect(readText(out, "feeds/index.html")).not.toContain("/feeds/stock/");
     const keys = [...(await readTree(out)).keys()];
     expect(keys.filter((k) => k.startsWith("feeds/stock/") || k.startsWith("feeds/tags/"))).toEqual([]);
     expect(existsSync(path.join(out, "feeds", "stock"))).toBe(false);
