@@ -11,6 +11,7 @@ import { toFeedDocument } from "../../lib/feeds/feed-document.js";
 import type { FeedDefinition, FeedItem } from "../../lib/feeds/model.js";
 import { renderFeed } from "../../lib/feeds/render-feed.js";
 import { renderAutodiscovery, renderPage } from "../../lib/feeds/render-html.js";
+import { changedFeedUrls } from "../../lib/websub/changed-feeds.js";
 
 const config = parseConfig("title: T & <b>\nurl: https://news.example.com\ntimezone: America/New_York\nlang: en-GB\n");
 const SITE: FeedDefinition = { kind: "site", name: "", dir: "feeds" };
@@ -127,5 +128,16 @@ describe("checking a page before it is written", () => {
     expect(checkDocument({ key: "feeds/index.html", body: "<!DOCTYPE html>\n<html><head></head>\n<body><p>x</body>\n</html>\n" })).toMatch(/not well-formed markup/);
     expect(checkDocument({ key: "feeds/autodiscovery.html", body: '<link rel="alternate">\n' })).toMatch(/not well-formed markup/);
     expect(checkDocument({ key: "feeds/index.html", body: "<!DOCTYPE html>\n<p>x</p>\n" })).toBe("not a whole HTML page");
+  });
+});
+
+describe("a page is no feed", () => {
+  it("is never announced to WebSub hubs, written or deleted: only the three formats are topics", () => {
+    const outcomes = ["feeds/index.html", "feeds/autodiscovery.html", "feeds/tags/a b/index.html", "feeds/tags/a b/autodiscovery.html"].flatMap((key) => [
+      { key, outcome: "written" },
+      { key, outcome: "deleted" },
+    ]);
+    expect(changedFeedUrls(outcomes, config)).toEqual([]);
+    expect(changedFeedUrls([...outcomes, { key: "feeds/rss.xml", outcome: "written" }], config)).toEqual(["https://news.example.com/feeds/rss.xml"]);
   });
 });
