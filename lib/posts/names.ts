@@ -1,5 +1,5 @@
 import { InputError, NameError } from "../errors.js";
-import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
+import { FEED_FILES, OPML_FILE, PAGE_FILE, SNIPPET_FILE } from "../feeds/model.js";
 import { checkLimit, type Limits } from "../limits.js";
 import { describeValue, quote } from "./text.js";
 
@@ -24,14 +24,14 @@ import { describeValue, quote } from "./text.js";
  *    (locale-independent), as Hugo does for taxonomy terms, so "Finance" and "finance" are one feed
  *    and one folder, which case-insensitive filesystems (macOS, Windows) could not tell apart.
  * 7. Refused: a name whose feed name is one of the output's own files or folders (RESERVED_NAMES):
- *    rss.xml, atom.xml, feed.json, index.opml, index.html, and for categories also tags (the folder
+ *    rss.xml, atom.xml, feed.json, index.opml, index.html, autodiscovery.html, and for categories also tags (the folder
  *    of tag feeds) and authors (the folder of author feeds).
  * 8. A post's categories (fields categories, then category) and tags (tags, then tag) are each
  *    kept in order, the first spelling of each feed name only; together they may be at most
  *    `feeds.limits.names_per_post` (50 by default).
  */
 
-const FILE_NAMES = [...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.slice(OPML_FILE.key.lastIndexOf("/") + 1), "index.html"];
+const FILE_NAMES = [...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.slice(OPML_FILE.key.lastIndexOf("/") + 1), PAGE_FILE.name, SNIPPET_FILE.name];
 
 /** The kinds of name that become a feed of their own. */
 export type NameKind = "category" | "tag" | "author";

@@ -102,7 +102,7 @@ describe("checkName", () => {
   });
 
   describe("reserved names", () => {
-    it.each(["rss.xml", "atom.xml", "feed.json", "index.opml", "index.html", "RSS.xml", "Index.OPML", "FEED.JSON"])(
+    it.each(["rss.xml", "atom.xml", "feed.json", "index.opml", "index.html", "autodiscovery.html", "RSS.xml", "Index.OPML", "FEED.JSON"])(
       "refuses %j as a category and as a tag, ignoring case",
       (name) => {
         expect(refusal(name, "category").message).toMatch(/one of the output's own files/);
@@ -119,8 +119,8 @@ describe("checkName", () => {
     });
 
     it("are the output's file names and folders, lower-case", () => {
-      expect([...RESERVED_NAMES.tag].sort()).toEqual(["atom.xml", "feed.json", "index.html", "index.opml", "rss.xml"]);
-      expect([...RESERVED_NAMES.category].sort()).toEqual(["atom.xml", "authors", "feed.json", "index.html", "index.opml", "rss.xml", "tags"]);
+      expect([...RESERVED_NAMES.tag].sort()).toEqual(["atom.xml", "autodiscovery.html", "feed.json", "index.html", "index.opml", "rss.xml"]);
+      expect([...RESERVED_NAMES.category].sort()).toEqual(["atom.xml", "authors", "autodiscovery.html", "feed.json", "index.html", "index.opml", "rss.xml", "tags"]);
     });
   });
 });
