@@ -8,7 +8,7 @@ import { isLive } from "../posts/post.js";
 import { prefixStorage } from "../storage/prefix.js";
 import type { Storage } from "../storage/types.js";
 import { compareRefs, fromStoredItem, join, leave, refillPlan, toStoredItem, type FeedState, type Ref, type StoredItem } from "./feed-state.js";
-import { applyStateWrites, clearJournal, readJournal, writeJournal } from "./journal.js";
+import { applyStateWrites, clearJournal, encodeWrites, readJournal, writeJournal } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
@@ -231,7 +231,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
 
   if (!(await refillFeeds(run))) return startRescan(options, changes, false);
   const plan = await planFeeds(run, bucket, verify);
-  const writes = state.writes();
+  const writes = encodeWrites(state.writes());
   const journaled = plan.files.length > 0 || writes.length > 0;
   if (journaled) await writeJournal(bucket, { writes, files: plan.files });
   // The journal holds both halves, so they need no order between them: a run killed part-way

@@ -11,7 +11,7 @@ import type { Storage } from "../storage/types.js";
 import { OUTPUT_NAMES } from "./build-all.js";
 import { compareRefs, type Ref, type StoredItem } from "./feed-state.js";
 import { postRecord } from "./full-state.js";
-import { applyStateWrites, clearJournal, readJournal, writeJournal, type StateWrite } from "./journal.js";
+import { applyStateWrites, clearJournal, encodeWrites, readJournal, writeJournal, type EncodedWrite } from "./journal.js";
 import { mapLimit } from "./map-limit.js";
 import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
 import { loadPost } from "./read-posts.js";
@@ -234,7 +234,7 @@ async function scanStep(ctx: RescanContext, state: WorkingState, cursor: RescanC
 
   const next: RescanCursor = end ? { id: cursor.id, phase: "render", after: null } : { ...cursor, after: upper };
   advance(site, cursor, next, now);
-  await commitState(ctx.bucket, state.writes());
+  await commitState(ctx.bucket, encodeWrites(state.writes()));
   return { rejected: rejected.sort((a, b) => compareKeys(a.key, b.key)), writes: [], invalid: [], next, used: Math.max(1, keys.length) };
 }
 
@@ -325,7 +325,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   const plan = await planFeeds(run, ctx.bucket, verify);
   const next: RescanCursor = chunk.length === todo.length ? { id: cursor.id, phase: "commit", after: null } : { ...cursor, after: chunk[chunk.length - 1]! };
   advance(site, cursor, next, ctx.now);
-  const writes = state.writes();
+  const writes = encodeWrites(state.writes());
   if (plan.files.length > 0) await writeJournal(ctx.bucket, { writes, files: plan.files });
   const outcomes = await plan.execute(ctx.cacheControl);
   await commitState(ctx.bucket, writes);
@@ -366,7 +366,7 @@ async function commitStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   }
   const outcomes = await executeWrites(bucket, plans, { cacheControl });
   await mapLimit([...staleFiles, ...staleStates], 8, (key) => bucket.delete(key));
-  await commitState(bucket, state.writes());
+  await commitState(bucket, encodeWrites(state.writes()));
   return {
     rejected: [],
     writes: [...outcomes, ...staleFiles.map((key) => ({ key, outcome: "deleted" as const }))],
@@ -398,13 +398,13 @@ function sameRecord(a: PostRecord, b: PostRecord): boolean {
 }
 
 /** State writes with the site state last: its progress says the rest is done. */
-async function commitState(bucket: Storage, writes: StateWrite[]): Promise<void> {
+async function commitState(bucket: Storage, writes: EncodedWrite[]): Promise<void> {
   await applyStateWrites(bucket, writes.filter((w) => w.key !== SITE_STATE_KEY));
   await applyStateWrites(bucket, writes.filter((w) => w.key === SITE_STATE_KEY));
 }
 
 export async function writeSite(bucket: Storage, site: SiteState): Promise<void> {
-  await applyStateWrites(bucket, [{ key: SITE_STATE_KEY, body: JSON.stringify(site) }]);
+  await applyStateWrites(bucket, encodeWrites([{ key: SITE_STATE_KEY, body: JSON.stringify(site) }]));
 }
 
 
@@ -427,7 +427,7 @@ export async function settleJournal(ctx: RescanContext): Promise<void> {
     const run: Run = { content: ctx.content, config: ctx.config, now: ctx.now, state, reserveSize: ctx.reserveSize, force: false, itemsCurrent: true, rerendered: false };
     const plan = await planFeeds(run, ctx.bucket, verify);
     await plan.execute(ctx.cacheControl);
-    await commitState(ctx.bucket, state.writes());
+    await commitState(ctx.bucket, encodeWrites(state.writes()));
   }
   await clearJournal(ctx.bucket);
 }
