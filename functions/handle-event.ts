@@ -76,8 +76,9 @@ export async function handleEvent(event: unknown, deps: Deps): Promise<SQSBatchR
     flush ||= result.flush === true;
     if (result.failedAt !== undefined) {
       if (messages.every((m) => !m.id)) throw result.failure;
-      // Changes past the batch's own are posts that came due; the next tick retries those.
-      const firstFailed = segment.owner[result.failedAt];
+      // Changes past the batch's own are posts that came due, or held ones: a tick or a flush
+      // carrying only those fails, so the queue delivers it again; otherwise the next tick retries them.
+      const firstFailed = segment.owner[result.failedAt] ?? (segment.owner.length === 0 ? segment.first : undefined);
       if (firstFailed !== undefined) failures.push(...failed(messages.slice(firstFailed)));
       deps.log({ level: "warn", type: "batch", outcome: "retrying", error: String(result.failure), retried: failures.length });
       if (firstFailed !== undefined) break;
