@@ -10,7 +10,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildAll } from "../lib/publish/build-all.js";
-import { publish, type PublishResult } from "../lib/publish/publish-changes.js";
+import { publish, type PublishOptions, type PublishRequest, type PublishResult } from "../lib/publish/publish-changes.js";
 import { mapLimit } from "../lib/publish/map-limit.js";
 import { DEFAULT_CACHE_CONTROL } from "../lib/publish/write-files.js";
 import { createFsStorage } from "../lib/storage/fs.js";
@@ -18,13 +18,39 @@ import { createMemoryStorage, type MemoryStorage } from "../lib/storage/memory.j
 import { prefixStorage } from "../lib/storage/prefix.js";
 import type { Storage } from "../lib/storage/types.js";
 import { peakRssMb, REPO_ROOT, reportResult } from "./child-io.js";
-import { configText, NOW } from "./corpus.js";
+import { configText, generatePost, NOW } from "./corpus.js";
 
 export interface ConfigOptions {
   n: number;
   content: string;
   /** Names of the changes to run (all by default), e.g. to profile one. */
   only?: string[];
+  /** New posts uploaded one at a time onto the built site, each its own call (0 or absent: none). */
+  uploads?: number;
+  /** New posts delivered 10 per call, as SQS FIFO batches reach the function (0 or absent: none). */
+  burst?: number;
+}
+
+/** One call on the model: its time with S3's waits and the CPU scaled, what it asked of S3. */
+export interface ModelledCall {
+  modelledMs: number;
+  cpuMs: number;
+  requests: Record<string, number>;
+  putMb: number;
+}
+
+export interface ModelledBurst {
+  posts: number;
+  /** Calls in all: one a batch of 10, and the flushes held batches sent. */
+  calls: number;
+  modelledMs: number;
+  postsPerSecond: number;
+  maxCallMs: number;
+  /** Most PUTs of one feed file in one call (each feed written at most once per batch: 1). */
+  maxPutsPerFeedFilePerCall: number;
+  putMb: number;
+  /** How far the process's RSS rose over the built bucket while the burst ran: what the calls held at once. */
+  rssGrowthMb: number;
 }
 
 export interface ConfigChangeFigures {
@@ -47,6 +73,8 @@ export interface ConfigFigures {
   timeoutS: number;
   cpuScale: number;
   changes: ConfigChangeFigures[];
+  uploads?: ModelledCall[];
+  burst?: ModelledBurst;
   peakRssMb: number;
 }
 
@@ -69,6 +97,7 @@ function modelled(bucket: Storage) {
   let putBytes = 0;
   let waitedMs = 0;
   let serverCpuMs = 0;
+  const putsByKey = new Map<string, number>();
   const wait = async (op: string, times = 1) => {
     requests[op] = (requests[op] ?? 0) + times;
     waitedMs += WAIT_MS[op]! * times;
@@ -89,6 +118,7 @@ function modelled(bucket: Storage) {
     hash: async (key) => (await wait("HEAD"), server(() => bucket.hash(key))),
     put: async (key, body, o) => {
       await wait("PUT");
+      putsByKey.set(key, (putsByKey.get(key) ?? 0) + 1);
       putBytes += typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
       return server(() => bucket.put(key, body, o));
     },
@@ -99,7 +129,26 @@ function modelled(bucket: Storage) {
       return keys;
     },
   };
-  return { storage, requests, putMb: () => Math.round((putBytes / 2 ** 20) * 10) / 10, waitedMs: () => waitedMs, serverCpuMs: () => serverCpuMs };
+  return { storage, requests, putsByKey, putBytes: () => putBytes, putMb: () => Math.round((putBytes / 2 ** 20) * 10) / 10, waitedMs: () => waitedMs, serverCpuMs: () => serverCpuMs };
+}
+
+type Model = ReturnType<typeof modelled>;
+
+/** One invocation on the model: S3's waits as they came, the function's CPU scaled to its memory. */
+async function modelledCall(model: Model, options: PublishOptions, request: PublishRequest): Promise<ModelledCall & { result: PublishResult }> {
+  const requestsBefore = { ...model.requests };
+  const putBefore = model.putBytes();
+  const cpu = process.cpuUsage();
+  const serverBefore = model.serverCpuMs();
+  const started = performance.now();
+  const result = await publish(options, request);
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const serverMs = model.serverCpuMs() - serverBefore;
+  const cpuMs = (used.user + used.system) / 1000 - serverMs;
+  const requests = Object.fromEntries(Object.entries(model.requests).map(([op, n]) => [op, n - (requestsBefore[op] ?? 0)]).filter(([, n]) => n !== 0));
+  const putMb = Math.round(((model.putBytes() - putBefore) / 2 ** 20) * 100) / 100;
+  return { result, modelledMs: Math.round(wallMs - serverMs + cpuMs * (cpuScale - 1)), cpuMs: Math.round(cpuMs), requests, putMb };
 }
 
 function pathOf(result: PublishResult): ConfigChangeFigures["path"] {
@@ -156,15 +205,8 @@ for (const c of CHANGES.filter((c) => !options.only || options.only.includes(c.c
   let result: PublishResult | undefined;
   do {
     const request = result?.next ? { changes: [], rescan: result.next } : { changes: [], rebuild: c.rebuild ?? false };
-    const cpu = process.cpuUsage();
-    const serverBefore = model.serverCpuMs();
-    const started = performance.now();
-    const next: PublishResult = await publish(options, request);
-    const wallMs = performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    const serverMs = model.serverCpuMs() - serverBefore;
-    const cpuMs = (used.user + used.system) / 1000 - serverMs;
-    calls.push({ modelledMs: wallMs - serverMs + cpuMs * (cpuScale - 1), cpuMs });
+    const { result: next, ...call } = await modelledCall(model, options, request);
+    calls.push(call);
     result = result ? { ...next, rebuilt: result.rebuilt || next.rebuilt } : next;
   } while (result.next);
   const figures: ConfigChangeFigures = {
@@ -182,4 +224,73 @@ for (const c of CHANGES.filter((c) => !options.only || options.only.includes(c.c
   changes.push(figures);
 }
 
-reportResult({ n: keys.length, ...size, cpuScale: Math.round(cpuScale * 100) / 100, changes, peakRssMb: peakRssMb() } satisfies ConfigFigures);
+/** New posts for the uploads and the burst, the same at every site size, dated after the corpus. */
+const newPost = (i: number) => generatePost(20220520, 3_000_000 + i, { date: new Date(NOW.getTime() - 86_400_000 + i * 1000), common: 8 });
+
+const uploads: ModelledCall[] = [];
+if (options.uploads) {
+  const bucket = await copyOf(built);
+  const model = modelled(bucket);
+  for (let i = 0; i < options.uploads; i++) {
+    const post = newPost(i);
+    await bucket.put(`content/${post.key}`, post.text);
+    const { result, ...call } = await modelledCall(model, { bucket: model.storage, now: NOW, cacheControl: DEFAULT_CACHE_CONTROL }, { changes: [{ key: post.key, removed: false }] });
+    if (result.rebuilt || result.results[0]?.outcome !== "published") throw new Error(`[bench] [config] upload of ${post.key}: ${JSON.stringify(result.results)}`);
+    uploads.push(call);
+  }
+  const median = [...uploads].sort((a, b) => a.modelledMs - b.modelledMs)[Math.floor(uploads.length / 2)]!;
+  log(`uploads: ${uploads.length}, median ${median.modelledMs} ms modelled (${median.cpuMs} ms CPU here), ${JSON.stringify(median.requests)}, ${median.putMb} MB written`);
+}
+
+let burst: ModelledBurst | undefined;
+if (options.burst) {
+  const bucket = await copyOf(built);
+  const model = modelled(bucket);
+  const posts = Array.from({ length: options.burst }, (_, i) => newPost(10_000 + i));
+  for (const post of posts) await bucket.put(`content/${post.key}`, post.text);
+  // RSS sampled while the calls run, over what it was with the built bucket loaded.
+  const rssBefore = process.memoryUsage.rss();
+  let rssMax = rssBefore;
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 10);
+  const calls: ModelledCall[] = [];
+  let maxPuts = 0;
+  // As the handler runs a burst: every post's event queued first, then batches of 10, a full one
+  // saying more wait behind it; each flush a call sends goes behind all of them.
+  const call = async (request: PublishRequest) => {
+    model.putsByKey.clear();
+    const { result, ...figures } = await modelledCall(model, { bucket: model.storage, now: NOW, cacheControl: DEFAULT_CACHE_CONTROL }, request);
+    if (result.rebuilt || result.failedAt !== undefined) throw new Error(`[bench] [config] a burst call did not publish incrementally: ${JSON.stringify(result.results.slice(0, 3))}`);
+    maxPuts = Math.max(maxPuts, 0, ...[...model.putsByKey].filter(([key]) => key.startsWith("feeds/")).map(([, n]) => n));
+    calls.push(figures);
+    return result;
+  };
+  let flushes = 0;
+  for (let b = 0; b < posts.length; b += 10) {
+    const batch = posts.slice(b, b + 10).map((p) => ({ key: p.key, removed: false }));
+    if ((await call({ changes: batch, more: batch.length === 10 })).flush) flushes++;
+  }
+  for (let f = 0; f < flushes; f++) await call({ changes: [] });
+  clearInterval(sampler);
+  const modelledMs = calls.reduce((sum, c) => sum + c.modelledMs, 0);
+  burst = {
+    posts: posts.length,
+    calls: calls.length,
+    modelledMs,
+    postsPerSecond: Math.round((posts.length / (modelledMs / 1000)) * 10) / 10,
+    maxCallMs: Math.max(...calls.map((c) => c.modelledMs)),
+    maxPutsPerFeedFilePerCall: maxPuts,
+    putMb: Math.round(calls.reduce((sum, c) => sum + c.putMb, 0)),
+    rssGrowthMb: Math.round((rssMax - rssBefore) / 2 ** 20),
+  };
+  log(`burst: ${burst.posts} posts in ${burst.calls} calls, ${(modelledMs / 1000).toFixed(1)} s modelled, ${burst.postsPerSecond} posts/s, longest call ${burst.maxCallMs} ms, at most ${maxPuts} PUT per feed file per call, RSS +${burst.rssGrowthMb} MB`);
+}
+
+reportResult({
+  n: keys.length,
+  ...size,
+  cpuScale: Math.round(cpuScale * 100) / 100,
+  changes,
+  ...(uploads.length ? { uploads } : {}),
+  ...(burst ? { burst } : {}),
+  peakRssMb: peakRssMb(),
+} satisfies ConfigFigures);

@@ -91,6 +91,25 @@ export function evaluate(results: Results): TargetCheck[] {
       });
     }
   }
+  for (const c of results.configChanges ?? []) {
+    // Issue 9: an upload at a 10k site writes <= 3 MB and completes in <= 400 ms on the model;
+    // 1,000 uploads drain at >= 15 posts/s, each feed written once a batch, RSS <= 60% of memory.
+    if (c.uploads?.length) {
+      const median = [...c.uploads].sort((a, b) => a.modelledMs - b.modelledMs)[Math.floor(c.uploads.length / 2)]!;
+      checks.push({ figure: `upload on the model, ${k(c.n)} site, median`, value: `${median.modelledMs} ms`, target: "<= 400 ms", met: median.modelledMs <= 400 });
+      checks.push({ figure: `upload on the model, ${k(c.n)} site, written`, value: `${median.putMb} MB`, target: "<= 3 MB", met: median.putMb <= 3 });
+    }
+    if (c.burst) {
+      checks.push({ figure: `burst of ${c.burst.posts} on the model, ${k(c.n)} site`, value: `${c.burst.postsPerSecond} posts/s`, target: ">= 15 posts/s", met: c.burst.postsPerSecond >= 15 });
+      checks.push({ figure: `burst on the model: PUTs of one feed file a call`, value: `max ${c.burst.maxPutsPerFeedFilePerCall}`, target: "<= 1", met: c.burst.maxPutsPerFeedFilePerCall <= 1 });
+      checks.push({
+        figure: `burst on the model: RSS growth`,
+        value: `${c.burst.rssGrowthMb} MB of ${c.memoryMb} MB`,
+        target: "<= 60% of memory",
+        met: c.burst.rssGrowthMb <= 0.6 * c.memoryMb,
+      });
+    }
+  }
   const burst = results.upload?.burst;
   checks.push({
     figure: "burst: PutObject per feed file per batch",
@@ -309,6 +328,16 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
         new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
       ),
     );
+    if (c.uploads?.length) {
+      const ms = c.uploads.map((u) => u.modelledMs).sort((a, b) => a - b);
+      const median = [...c.uploads].sort((a, b) => a.modelledMs - b.modelledMs)[Math.floor(c.uploads.length / 2)]!;
+      const requests = Object.entries(median.requests).map(([op, n]) => `${op} ${n}`).join(", ");
+      out.push(`  ${c.uploads.length} uploads, one a call: ${ms.join(" ")} ms modelled (median ${median.modelledMs} ms, ${median.cpuMs} ms CPU here); median call: ${requests}, ${median.putMb} MB written`);
+    }
+    if (c.burst) {
+      const b = c.burst;
+      out.push(`  burst of ${b.posts} new posts, ten a call: ${b.calls} calls, ${seconds(b.modelledMs)} modelled, ${b.postsPerSecond} posts/s, longest call ${b.maxCallMs} ms, at most ${b.maxPutsPerFeedFilePerCall} PUT of a feed file a call, ${b.putMb} MB written, RSS +${b.rssGrowthMb} MB while it ran`);
+    }
   }
 
   out.push("", "Targets");

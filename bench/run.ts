@@ -174,7 +174,9 @@ if (uploadSizes.length > 0) {
 const configChanges: ConfigFigures[] = [];
 for (const n of configSizes) {
   progress(`[bench] configuration changes at ${n} posts on the function model…`);
-  configChanges.push(await runChild<ConfigFigures>("./config-child.ts", [JSON.stringify({ n, content: corpora.get(n)! } satisfies ConfigOptions)]));
+  // The same model measures uploads (one a call) and a burst (ten a call, as SQS FIFO batches them).
+  const model = { uploads: 10, burst: values["skip-burst"] ? 0 : count("burst", values.burst) };
+  configChanges.push(await runChild<ConfigFigures>("./config-child.ts", [JSON.stringify({ n, content: corpora.get(n)!, ...model } satisfies ConfigOptions)]));
 }
 
 const results = {

@@ -326,7 +326,7 @@ describe("packaged template", () => {
       });
     });
 
-    it("lets the function consume its own queue, and send to it only (a rescan's continuations)", () => {
+    it("lets the function consume its own queue, and send to it only (a rescan's continuations, a burst's flush)", () => {
       const role = get("IamRoleLambdaExecution");
       const statements = list(role.Properties.Policies[0].PolicyDocument.Statement) as Json[];
       const sqs = statements.filter((s) => list(s.Action).some((a: string) => a.startsWith("sqs:")));
