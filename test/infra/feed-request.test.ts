@@ -94,16 +94,7 @@ describe("viewer-response function: browsers' caches keep the page and the feed 
 });
 
 describe("the function's source", () => {
-  it("is a plain script within CloudFront Functions' 10 KB", () => {
-    expect(Buffer.byteLength(FUNCTION_CODE)).toBeLessThan(10 * 1024);
-    expect(FUNCTION_CODE).toMatch(/^function handler\(event\) \{$/m);
-    expect(FUNCTION_CODE).not.toMatch(/^\s*(import|export)\s/m);
-  });
-
-  it("has no ${ that the Serverless Framework would read as a variable when it loads the file", () => {
-    expect(FUNCTION_CODE).not.toContain("${");
-  });
-
+  // As a CloudFront Function it is checked with the others in edge-source.test.ts.
   it("names the files the publisher writes: the three formats and the page", () => {
     expect(FUNCTION_CODE).toContain(`var FEED_NAMES = ${JSON.stringify(Object.values(FEED_FILES).map((f) => f.name)).replace(/,/g, ", ")};`);
     expect(FUNCTION_CODE).toContain(`var PAGE_NAME = "${PAGE_FILE.name}";`);

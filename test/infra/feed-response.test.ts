@@ -143,14 +143,3 @@ describe("viewer-response function: encodings, Vary and validators", () => {
   });
 });
 
-describe("the function's source", () => {
-  it("is a plain script within CloudFront Functions' 10 KB", () => {
-    expect(Buffer.byteLength(FUNCTION_CODE)).toBeLessThan(10 * 1024);
-    expect(FUNCTION_CODE).toMatch(/^function handler\(event\) \{$/m);
-    expect(FUNCTION_CODE).not.toMatch(/^\s*(import|export)\s/m);
-  });
-
-  it("has no ${ that the Serverless Framework would read as a variable when it loads the file", () => {
-    expect(FUNCTION_CODE).not.toContain("${");
-  });
-});
