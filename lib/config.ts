@@ -1,7 +1,7 @@
 import { closest } from "./closest.js";
 import { ConfigError, InputError } from "./errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
-import { isKnownTimeZone } from "./posts/dates.js";
+import { isKnownTimeZone } from "./zone.js";
 import type { FeedKind } from "./feeds/model.js";
 import { checkName, feedNameOf, type NameKind } from "./posts/names.js";
 import { siteUrl } from "./posts/absolute-url.js";

@@ -1,4 +1,4 @@
-import { formatRfc3339 } from "../posts/dates.js";
+import { formatRfc3339 } from "./dates.js";
 import type { Person } from "../config.js";
 import { imageType } from "./lead-image.js";
 import type { DocumentItem, FeedDocument } from "./model.js";

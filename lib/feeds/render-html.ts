@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { formatRfc3339 } from "../posts/dates.js";
+import { formatRfc3339 } from "./dates.js";
 import type { DocumentItem, FeedDocument } from "./model.js";
 import { escapeAttribute as esc } from "./xml.js";
 

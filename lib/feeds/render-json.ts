@@ -1,4 +1,4 @@
-import { formatRfc3339 } from "../posts/dates.js";
+import { formatRfc3339 } from "./dates.js";
 import type { FeedDocument } from "./model.js";
 
 /**

@@ -1,4 +1,4 @@
-import { escapeHtml } from "../posts/text.js";
+import { escapeAttribute } from "./xml.js";
 import type { FeedDocument } from "./model.js";
 
 /** Feeds listed together under one outline of their own. */
@@ -15,11 +15,11 @@ export interface OpmlGroup {
  */
 export function renderOpml(title: string, docs: FeedDocument[], groups: OpmlGroup[] = []): string {
   const outline = (d: FeedDocument, indent: string) =>
-    `${indent}<outline type="rss" text="${escapeHtml(d.title)}" title="${escapeHtml(d.title)}" xmlUrl="${escapeHtml(d.links.rss)}" htmlUrl="${escapeHtml(d.homeUrl)}" language="${escapeHtml(d.language)}"/>`;
+    `${indent}<outline type="rss" text="${escapeAttribute(d.title)}" title="${escapeAttribute(d.title)}" xmlUrl="${escapeAttribute(d.links.rss)}" htmlUrl="${escapeAttribute(d.homeUrl)}" language="${escapeAttribute(d.language)}"/>`;
   const grouped = groups
     .filter((g) => g.docs.length > 0)
     .flatMap((g) => [
-      `    <outline text="${escapeHtml(g.title)}" title="${escapeHtml(g.title)}">`,
+      `    <outline text="${escapeAttribute(g.title)}" title="${escapeAttribute(g.title)}">`,
       ...g.docs.map((d) => outline(d, "      ")),
       "    </outline>",
     ]);
@@ -27,7 +27,7 @@ export function renderOpml(title: string, docs: FeedDocument[], groups: OpmlGrou
     '<?xml version="1.0" encoding="utf-8"?>',
     '<opml version="2.0">',
     "  <head>",
-    `    <title>${escapeHtml(title)}</title>`,
+    `    <title>${escapeAttribute(title)}</title>`,
     "  </head>",
     "  <body>",
     ...docs.map((d) => outline(d, "    ")),

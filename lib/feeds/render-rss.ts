@@ -1,8 +1,7 @@
-import { formatRfc822 } from "../posts/dates.js";
-import { escapeHtml } from "../posts/text.js";
+import { formatRfc822 } from "./dates.js";
 import { imageType } from "./lead-image.js";
 import type { DocumentItem, FeedDocument } from "./model.js";
-import { cdata, element, empty, escapeText, normalUrl, parent, xmlDocument } from "./xml.js";
+import { cdata, element, empty, escapeAttribute, escapeText, normalUrl, parent, xmlDocument } from "./xml.js";
 
 const NAMESPACES = {
   media: "http://search.yahoo.com/mrss/",
@@ -43,7 +42,7 @@ function renderItem(item: DocumentItem, doc: FeedDocument): string[] {
   const text = (name: string, value: string) => element(name, escapeText(value));
   const type = item.image && imageType(item.image.url);
   // RSS descriptions are HTML; the summary is plain text, so it is escaped once, then kept in CDATA.
-  const description = escapeHtml(item.summary);
+  const description = escapeAttribute(item.summary);
   return parent("item", [
     text("title", item.title),
     text("link", normalUrl(item.url)),

@@ -8,7 +8,10 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** An attribute value for double quotes: "&", "<", ">" and '"' escaped. */
+/**
+ * An attribute value for double quotes: "&", "<", ">" and '"' escaped. Safe in character data too,
+ * so it also escapes text meant as HTML (an RSS description) or written inside an OPML attribute.
+ */
 export function escapeAttribute(value: string): string {
   return escapeText(value).replace(/"/g, "&quot;");
 }

@@ -2,6 +2,7 @@
 import { fromZonedTime } from "date-fns-tz/fromZonedTime";
 import { DateFormatError } from "../errors.js";
 import { quote } from "./text.js";
+import { inZone, pad } from "../zone.js";
 
 export { DateFormatError };
 
@@ -65,88 +66,6 @@ function inRange(date: Date, value: string): Date {
   return date;
 }
 
-const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-const DAY_MS = 86_400_000;
-const dayOffsets = new Map<string, number | null>();
-
-/**
- * The zone's offset at `date`, in minutes. A UTC day whose first and last second share an offset
- * has that offset throughout (zones change at most once a day), so it is remembered per day:
- * a build asks for the same few days' offsets thousands of times.
- */
-function offsetAt(date: Date, timeZone: string): number {
-  const day = Math.floor(date.getTime() / DAY_MS);
-  const key = `${timeZone} ${day}`;
-  let offset = dayOffsets.get(key);
-  if (offset === undefined) {
-    const first = exactOffsetAt(new Date(day * DAY_MS), timeZone);
-    offset = first === exactOffsetAt(new Date(day * DAY_MS + DAY_MS - 1000), timeZone) ? first : null;
-    if (dayOffsets.size >= 50_000) dayOffsets.clear(); // a long-lived Lambda stays bounded
-    dayOffsets.set(key, offset);
-  }
-  return offset ?? exactOffsetAt(date, timeZone);
-}
-
-/** The zone's offset from UTC at the instant `date`, in minutes, from one cached formatter per zone. */
-function exactOffsetAt(date: Date, timeZone: string): number {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, format);
-  }
-  const p: Record<string, number> = {};
-  for (const { type, value } of format.formatToParts(date)) if (type !== "literal") p[type] = Number(value);
-  const wall = new Date(Date.UTC(2000, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!));
-  wall.setUTCFullYear(p.year!);
-  return Math.round((wall.getTime() - (date.getTime() - date.getUTCMilliseconds())) / 60_000);
-}
-
-/**
- * The instant as wall-clock fields in the zone, plus the zone's offset then, read off a Date
- * shifted by the offset: many times faster than date-fns-tz's formatInTimeZone, which parses its
- * pattern on every call (it ran once per post, 100,000 times in a large build).
- */
-function inZone(date: Date, timeZone: string) {
-  const offset = offsetAt(date, timeZone);
-  const wall = new Date(date.getTime() + offset * 60_000);
-  const abs = Math.abs(offset);
-  return {
-    wall,
-    year: String(wall.getUTCFullYear()).padStart(4, "0"),
-    month: pad(wall.getUTCMonth() + 1),
-    day: pad(wall.getUTCDate()),
-    hour: pad(wall.getUTCHours()),
-    minute: pad(wall.getUTCMinutes()),
-    second: pad(wall.getUTCSeconds()),
-    offsetHours: `${offset < 0 ? "-" : "+"}${pad(Math.floor(abs / 60))}`,
-    offsetMinutes: pad(abs % 60),
-  };
-}
-
-/** RFC 822 date as RSS wants it, in the site's zone with a numeric offset: "Fri, 20 May 2022 00:01:40 +0800". */
-export function formatRfc822(date: Date, timeZone: string): string {
-  const z = inZone(date, timeZone);
-  return `${DAYS[z.wall.getUTCDay()]}, ${z.day} ${MONTHS[z.wall.getUTCMonth()]} ${z.year} ${z.hour}:${z.minute}:${z.second} ${z.offsetHours}${z.offsetMinutes}`;
-}
-
-/** RFC 3339 date in the site's zone with a numeric offset, never "Z": "2022-05-20T00:01:40+08:00". */
-export function formatRfc3339(date: Date, timeZone: string): string {
-  const z = inZone(date, timeZone);
-  return `${z.year}-${z.month}-${z.day}T${z.hour}:${z.minute}:${z.second}${z.offsetHours}:${z.offsetMinutes}`;
-}
-
 /** Calendar parts of an instant as seen in the site's zone, for permalinks. */
 export function zonedParts(date: Date, timeZone: string) {
   const { wall, year, month, day, hour, minute, second } = inZone(date, timeZone);
@@ -156,18 +75,4 @@ export function zonedParts(date: Date, timeZone: string) {
   startOfDay.setUTCFullYear(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate());
   const yday = String(Math.round((startOfDay.getTime() - startOfYear.getTime()) / 86_400_000) + 1).padStart(3, "0");
   return { year, month, day, hour, minute, second, yday };
-}
-
-/** True when `timeZone` is an IANA zone name the runtime knows. */
-export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
 }

@@ -33,15 +33,6 @@ function truncateWhole(text: string, max: number): string {
   return text;
 }
 
-/** Escapes text for use inside HTML or XML character data and attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;");
-}
-
 /**
  * A value for a message, quoted and cut to about `max` characters: untrusted values can be
  * megabytes long (or an alias bomb), and a message must cost nothing to build.

@@ -2,14 +2,9 @@ import { formatInTimeZone } from "date-fns-tz";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DateFormatError, InputError } from "../../lib/errors.js";
-import {
-  DateFormatError as DateFormatErrorFromDates,
-  formatRfc3339,
-  formatRfc822,
-  isKnownTimeZone,
-  parseDate,
-  zonedParts,
-} from "../../lib/posts/dates.js";
+import { formatRfc3339, formatRfc822 } from "../../lib/feeds/dates.js";
+import { DateFormatError as DateFormatErrorFromDates, parseDate, zonedParts } from "../../lib/posts/dates.js";
+import { isKnownTimeZone } from "../../lib/zone.js";
 
 const SHANGHAI = "Asia/Shanghai";
 const NEW_YORK = "America/New_York";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeHtml, stripXmlForbidden, truncateGraphemes } from "../../lib/posts/text.js";
+import { stripXmlForbidden, truncateGraphemes } from "../../lib/posts/text.js";
 
 const FAMILY = "👨‍👩‍👧‍👦"; // four people joined by zero-width joiners: one grapheme, 11 code units
 const CHINA = "🇨🇳"; // two regional indicators: one grapheme
@@ -66,19 +66,5 @@ describe("truncateGraphemes", () => {
 
   it("does not leave a space before the ellipsis", () => {
     expect(truncateGraphemes("ab cd", 3)).toBe("ab…");
-  });
-});
-
-describe("escapeHtml", () => {
-  it("escapes markup so it shows as text", () => {
-    expect(escapeHtml('<a href="x">Tom & Jerry</a>')).toBe("&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&lt;/a&gt;");
-  });
-
-  it("escapes an ampersand that already starts an entity, exactly once", () => {
-    expect(escapeHtml("&amp; &#x41;")).toBe("&amp;amp; &amp;#x41;");
-  });
-
-  it("leaves CJK text and emoji alone", () => {
-    expect(escapeHtml(`“强攻二季度、确保双过半” ${FAMILY}`)).toBe(`“强攻二季度、确保双过半” ${FAMILY}`);
   });
 });
