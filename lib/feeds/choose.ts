@@ -1,5 +1,5 @@
 import type { SiteConfig } from "../config.js";
-import { feedNameOf } from "../posts/names.js";
+import { feedNameOf } from "../names.js";
 import { compareNewestFirst, isLive, type PostSummary } from "../posts/post.js";
 import type { FeedDefinition } from "./model.js";
 import { FEEDS_PREFIX } from "../layout.js";

@@ -1,7 +1,7 @@
 import type { SiteConfig } from "../config.js";
 import type { Post } from "../posts/post.js";
 import { FEEDS_PREFIX } from "../layout.js";
-import { feedNameOf } from "../posts/names.js";
+import { feedNameOf } from "../names.js";
 import { firstBodyImage } from "./lead-image.js";
 import { renderBody } from "./render-body.js";
 import { FEED_FILES, OPML_FILE, PAGE_FILE, type DocumentItem, type FeedDefinition, type FeedDocument, type FeedItem, type FeedListing } from "./model.js";

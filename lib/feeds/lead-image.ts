@@ -1,4 +1,4 @@
-import { webUrl } from "../posts/absolute-url.js";
+import { webUrl } from "../urls.js";
 import { altText } from "../posts/image.js";
 import type { PostImage } from "../posts/post.js";
 

@@ -1,8 +1,8 @@
 import MarkdownIt from "markdown-it";
 import sanitizeHtml from "sanitize-html";
-import { absolutize } from "../posts/absolute-url.js";
+import { absolutize } from "../urls.js";
 import type { Post } from "../posts/post.js";
-import { stripXmlForbidden, truncateGraphemes } from "../posts/text.js";
+import { stripXmlForbidden, truncateGraphemes } from "../text.js";
 
 // Inline HTML passes through, as kramdown treats it; the sanitizer below decides what survives.
 const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false });

@@ -1,7 +1,7 @@
 // The subpath, not the index: the index loads all of date-fns-tz and date-fns (about 220 ms against 45).
 import { fromZonedTime } from "date-fns-tz/fromZonedTime";
 import { DateFormatError } from "../errors.js";
-import { quote } from "./text.js";
+import { quote } from "../text.js";
 import { inZone, pad } from "../zone.js";
 
 export { DateFormatError };

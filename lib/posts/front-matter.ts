@@ -1,7 +1,7 @@
 import { FrontMatterError } from "../errors.js";
 import { checkLimit, type Limits } from "../limits.js";
-import { quote, stripXmlForbidden } from "./text.js";
-import { loadUntrustedYaml } from "./yaml.js";
+import { quote, stripXmlForbidden } from "../text.js";
+import { loadUntrustedYaml } from "../yaml.js";
 
 export interface FrontMatter {
   data: Record<string, unknown>;

@@ -1,6 +1,6 @@
-import { siteUrl, type SiteBase } from "./absolute-url.js";
+import { siteUrl, type SiteBase } from "../urls.js";
 import type { PostImage } from "./post.js";
-import { stripXmlForbidden } from "./text.js";
+import { stripXmlForbidden } from "../text.js";
 
 /**
  * The front matter's `image:`: a URL or a path on the site, or a mapping with `url` (or `path`,

@@ -1,13 +1,14 @@
-import type { Person, SiteConfig } from "../config.js";
+import type { Person, SiteConfig } from "../site-config.js";
 import { DateFormatError, InputError, PostError } from "../errors.js";
 import { checkLimit } from "../limits.js";
 import { isWallClock, parseDate } from "./dates.js";
 import { normalisePostText, parseFrontMatter } from "./front-matter.js";
 import { parseImage } from "./image.js";
-import { authorFeedName, feedNameOf, parseNameList } from "./names.js";
-import { isAbsoluteUrl, postUrl } from "./permalink.js";
+import { authorFeedName, feedNameOf, parseNameList } from "../names.js";
+import { postUrl } from "./permalink.js";
+import { isAbsoluteUrl } from "../urls.js";
 import { postId } from "./post-id.js";
-import { describeValue, quote, stripXmlForbidden } from "./text.js";
+import { describeValue, quote, stripXmlForbidden } from "../text.js";
 import type { Post } from "./post.js";
 
 /** File endings read as posts, and how their bodies are rendered. */

@@ -1,7 +1,8 @@
-import type { SiteConfig } from "../config.js";
+import type { SiteConfig } from "../site-config.js";
 import { InputError } from "../errors.js";
 import { zonedParts } from "./dates.js";
-import { quote } from "./text.js";
+import { quote } from "../text.js";
+import { isAbsoluteUrl } from "../urls.js";
 
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
 
@@ -65,16 +66,6 @@ function encode(encoder: (value: string) => string, value: string, what: string)
   } catch (error) {
     if (error instanceof URIError) throw new InputError(`${what} ${quote(value)} cannot be part of a URL: it contains a lone surrogate`, { cause: error });
     throw error;
-  }
-}
-
-/** True when `value` parses as an absolute URL (with `web`, an http(s) one with a host). */
-export function isAbsoluteUrl(value: string, web = false): boolean {
-  try {
-    const url = new URL(value);
-    return !web || ((url.protocol === "https:" || url.protocol === "http:") && url.host !== "");
-  } catch {
-    return false;
   }
 }
 

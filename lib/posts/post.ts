@@ -1,4 +1,4 @@
-import type { Person } from "../config.js";
+import type { Person } from "../site-config.js";
 
 /** A post as its front matter describes it; the body is not rendered yet (that is costly). */
 export interface Post {

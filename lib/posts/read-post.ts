@@ -1,4 +1,4 @@
-import type { SiteConfig } from "../config.js";
+import type { SiteConfig } from "../site-config.js";
 import { checkLimit } from "../limits.js";
 import { frontMatterEnd, normalisePostText } from "./front-matter.js";
 import { postOf, rejectingInput } from "./parse-post.js";

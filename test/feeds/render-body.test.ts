@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
 import { htmlToText, renderBody } from "../../lib/feeds/render-body.js";
-import { absolutize } from "../../lib/posts/absolute-url.js";
+import { absolutize } from "../../lib/urls.js";
 import { parsePost } from "../../lib/posts/parse-post.js";
 import type { Post } from "../../lib/posts/post.js";
 import { CONTENT_DIR, graphemes } from "./helpers.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { siteUrl } from "../../lib/posts/absolute-url.js";
+import { siteUrl } from "../../lib/urls.js";
 import { parseImage } from "../../lib/posts/image.js";
 import { parsePost } from "../../lib/posts/parse-post.js";
 import { postText, siteConfig } from "./site.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LimitError, NameError } from "../../lib/errors.js";
-import { DEFAULT_LIMITS } from "../../lib/limits.js";
-import { authorFeedName, checkName, feedNameOf, parseNameList as parse, RESERVED_NAMES } from "../../lib/posts/names.js";
+import { LimitError, NameError } from "../lib/errors.js";
+import { DEFAULT_LIMITS } from "../lib/limits.js";
+import { authorFeedName, checkName, feedNameOf, parseNameList as parse, RESERVED_NAMES } from "../lib/names.js";
 
 const limits = DEFAULT_LIMITS;
 const parseNameList = (value: unknown, field: string, kind: "category" | "tag" = "tag") => parse(value, field, kind, limits);

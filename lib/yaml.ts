@@ -1,6 +1,6 @@
 import yaml from "js-yaml";
-import { FrontMatterError } from "../errors.js";
-import { overLimit, type Limits } from "../limits.js";
+import { FrontMatterError } from "./errors.js";
+import { overLimit, type Limits } from "./limits.js";
 
 // CORE_SCHEMA has no timestamp type, so "2022-05-20 00:01:40" stays a string: the YAML
 // timestamp type would read it as UTC, eight hours off for a +0800 site. It has no !!js/* types

@@ -40,3 +40,13 @@ export function webUrl(url: string): string | undefined {
     return undefined;
   }
 }
+
+/** True when `value` parses as an absolute URL (with `web`, an http(s) one with a host). */
+export function isAbsoluteUrl(value: string, web = false): boolean {
+  try {
+    const url = new URL(value);
+    return !web || ((url.protocol === "https:" || url.protocol === "http:") && url.host !== "");
+  } catch {
+    return false;
+  }
+}

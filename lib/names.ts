@@ -1,6 +1,6 @@
-import { InputError, NameError } from "../errors.js";
-import { FEED_FILES, OPML_FILE, PAGE_FILE, SNIPPET_FILE } from "../feeds/model.js";
-import { checkLimit, type Limits } from "../limits.js";
+import { InputError, NameError } from "./errors.js";
+import { FEED_FILES, OPML_FILE, PAGE_FILE, SNIPPET_FILE } from "./feeds/model.js";
+import { checkLimit, type Limits } from "./limits.js";
 import { describeValue, quote } from "./text.js";
 
 /**

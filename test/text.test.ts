@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { stripXmlForbidden, truncateGraphemes } from "../../lib/posts/text.js";
+import { stripXmlForbidden, truncateGraphemes } from "../lib/text.js";
 
 const FAMILY = "👨‍👩‍👧‍👦"; // four people joined by zero-width joiners: one grapheme, 11 code units
 const CHINA = "🇨🇳"; // two regional indicators: one grapheme
