@@ -28,6 +28,7 @@ export interface Journal {
   files: string[];
 }
 
+// Named as when it was JSON, so a journal an earlier version left is still found.
 export const JOURNAL_KEY = `${STATE_PREFIX}journal.json`;
 
 // The journal's layout: this line, one line of JSON naming the files and each write's key and
@@ -70,7 +71,7 @@ export async function readJournal(storage: Storage): Promise<Journal | null> {
 export async function writeJournal(storage: Storage, journal: Journal): Promise<void> {
   const header: Header = { files: journal.files, writes: journal.writes.map((w) => ({ key: w.key, size: w.bytes === null ? null : w.bytes.byteLength })) };
   const parts = [Buffer.from(`${MAGIC}${JSON.stringify(header)}\n`, "utf8"), ...journal.writes.flatMap((w) => (w.bytes ? [w.bytes] : []))];
-  await storage.put(JOURNAL_KEY, Buffer.concat(parts), { contentType: STATE_CONTENT_TYPE });
+  await storage.put(JOURNAL_KEY, Buffer.concat(parts), { contentType: "application/octet-stream" });
 }
 
 export async function clearJournal(storage: Storage): Promise<void> {
