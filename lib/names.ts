@@ -1,5 +1,5 @@
 import { InputError, NameError } from "./errors.js";
-import { FEED_FILES, OPML_FILE, PAGE_FILE, SNIPPET_FILE } from "./feeds/model.js";
+import { OUTPUT_NAMES } from "./feeds/model.js";
 import { checkLimit, type Limits } from "./limits.js";
 import { describeValue, quote } from "./text.js";
 
@@ -31,7 +31,7 @@ import { describeValue, quote } from "./text.js";
  *    `feeds.limits.names_per_post` (50 by default).
  */
 
-const FILE_NAMES = [...Object.values(FEED_FILES).map((f) => f.name), OPML_FILE.key.slice(OPML_FILE.key.lastIndexOf("/") + 1), PAGE_FILE.name, SNIPPET_FILE.name];
+const FILE_NAMES = [...OUTPUT_NAMES];
 
 /** The kinds of name that become a feed of their own. */
 export type NameKind = "category" | "tag" | "author";

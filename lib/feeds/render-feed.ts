@@ -36,9 +36,6 @@ export function renderFeed(feed: FeedDefinition, items: FeedItem[], config: Site
   return renderFeedFiles(toFeedDocument(feed, items, config, feeds), feed);
 }
 
-/** The names of every file a feed folder holds (renderFeedFiles), for deleting a feed whole. */
-export const FEED_FOLDER_FILES: readonly string[] = [...Object.values(FEED_FILES).map((f) => f.name), PAGE_FILE.name, SNIPPET_FILE.name];
-
 /** Title of the OPML outline that holds the tag feeds. */
 export const OPML_TAGS_TITLE = "Tags";
 /** Title of the OPML outline that holds the author feeds. */

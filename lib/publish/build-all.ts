@@ -1,8 +1,8 @@
 import type { SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
-import { OPML_FILE, type FeedItem } from "../feeds/model.js";
-import { FEED_FOLDER_FILES, renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { OUTPUT_NAMES, type FeedItem } from "../feeds/model.js";
+import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isPostKey } from "../posts/parse-post.js";
 import { isLive, summarise, type PostSummary } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
@@ -51,9 +51,6 @@ export interface BuildReport {
   /** Posts shown in some feed whose item came from the render cache. */
   reused: number;
 }
-
-/** The names of the files a feed folder can hold, and the OPML's. */
-export const OUTPUT_NAMES = new Set([...FEED_FOLDER_FILES, OPML_FILE.key.split("/").pop()]);
 
 /**
  * Builds every feed from everything under `content`: the local build and the full rebuild of a

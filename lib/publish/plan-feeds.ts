@@ -1,8 +1,8 @@
 import type { SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
-import { OPML_FILE } from "../feeds/model.js";
-import { FEED_FOLDER_FILES, renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { FEED_FOLDER_FILES, OPML_FILE } from "../feeds/model.js";
+import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isLive, type Post } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
 import { fromStoredItem, toStoredItem, type FeedState, type StoredItem } from "./feed-state.js";

@@ -1,14 +1,13 @@
 import type { SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
-import { OPML_FILE } from "../feeds/model.js";
-import { FEED_FOLDER_FILES, renderIndex } from "../feeds/render-feed.js";
+import { FEED_FOLDER_FILES, OPML_FILE, OUTPUT_NAMES } from "../feeds/model.js";
+import { renderIndex } from "../feeds/render-feed.js";
 import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
 import { isPostKey } from "../posts/parse-post.js";
 import type { Post } from "../posts/post.js";
 import { compareKeys } from "../storage/keys.js";
 import type { Storage } from "../storage/types.js";
-import { OUTPUT_NAMES } from "./build-all.js";
 import { compareRefs, type Ref, type StoredItem } from "./feed-state.js";
 import { postRecord } from "./full-state.js";
 import { applyStateWrites, clearJournal, encodeWrites, readJournal, writeJournal, type EncodedWrite } from "./journal.js";
