@@ -29,7 +29,7 @@ export function renderPage(doc: FeedDocument): string {
     "<header>",
     `<h1>${esc(doc.title)}</h1>`,
     ...(doc.description ? [`<p>${esc(doc.description)}</p>`] : []),
-    `<p class="subscribe">${a(doc.links.rss, "RSS")} ${a(doc.links.atom, "Atom")} ${a(doc.links.json, "JSON Feed")}</p>`,
+    `<p class="subscribe">${formatLinks(doc.links)}</p>`,
     `<p class="hint">${esc(HINT)}</p>`,
     `<nav>${a(doc.homeUrl, doc.homeUrl)} · ${a(doc.feeds ? "#feeds" : doc.pages.index, "All feeds")} · ${a(doc.pages.opml, "OPML", ' download=""')}</nav>`,
     "</header>",
@@ -71,13 +71,17 @@ function renderItem(item: DocumentItem, doc: FeedDocument): string {
   ].join("\n");
 }
 
+/** Links to a feed's three formats. */
+function formatLinks(l: FeedDocument["links"]): string {
+  return `<a href="${esc(l.rss)}">RSS</a> <a href="${esc(l.atom)}">Atom</a> <a href="${esc(l.json)}">JSON Feed</a>`;
+}
+
 function renderFeedList(doc: FeedDocument): string[] {
-  const links = (l: FeedDocument["links"]) => `<a href="${esc(l.rss)}">RSS</a> <a href="${esc(l.atom)}">Atom</a> <a href="${esc(l.json)}">JSON Feed</a>`;
   return [
     '<section id="feeds">',
     "<h2>All feeds</h2>",
     "<ul>",
-    ...(doc.feeds ?? []).map((f) => `<li><a href="${esc(f.page)}">${esc(f.title)}</a> <span class="formats">${links(f.links)}</span></li>`),
+    ...(doc.feeds ?? []).map((f) => `<li><a href="${esc(f.page)}">${esc(f.title)}</a> <span class="formats">${formatLinks(f.links)}</span></li>`),
     "</ul>",
     `<p>Every feed in one subscription list: <a href="${esc(doc.pages.opml)}" download="">OPML</a></p>`,
     "</section>",
