@@ -128,11 +128,7 @@ async function holdChanges(options: PublishOptions, changes: Change[]): Promise<
     site.pendingChanges = pending;
     await writeSite(options.bucket, site);
   }
-  const results = changes.map((c): ChangeResult =>
-    isPostKey(c.key)
-      ? { key: c.key, outcome: "deferred", reason: "held back, to be published with the changes queued behind it", ms: 0 }
-      : { key: c.key, outcome: "ignored", reason: "not a post file", ms: 0 },
-  );
+  const results = deferredOf(changes, "held back, to be published with the changes queued behind it");
   // Nothing new held: most likely this batch again, after a call that died before its flush went out.
   const flush = pending.length > 0 && (before.length === 0 || pending.length === before.length);
   return { results, writes: [], invalid: [], rebuilt: false, ...(flush ? { flush: true } : {}) };
@@ -514,10 +510,11 @@ async function finishRescan(options: PublishOptions, ctx: RescanContext, rescan:
   return merge({ ...result, results: result.results.filter((r) => !named.has(r.key)) }, applied);
 }
 
-function deferredOf(changes: Change[]): ChangeResult[] {
+/** Each change kept for later, for `reason` (a rescan under way unless said); a key that is no post is ignored. */
+function deferredOf(changes: Change[], reason = "a rescan of content/ is under way; the change is applied when it ends"): ChangeResult[] {
   return changes.map((c) =>
     isPostKey(c.key)
-      ? { key: c.key, outcome: "deferred", reason: "a rescan of content/ is under way; the change is applied when it ends", ms: 0 }
+      ? { key: c.key, outcome: "deferred", reason, ms: 0 }
       : { key: c.key, outcome: "ignored", reason: "not a post file", ms: 0 },
   );
 }
