@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SQS_FIFO_MAX_BATCH } from "../../functions/handle-event.js";
 import { checkTemplate, DEFAULT_TEMPLATE, loadSpecSource } from "../../scripts/check-template.js";
 
 const run = promisify(execFile);
@@ -246,6 +247,8 @@ describe("packaged template", () => {
       });
       // FIFO sources take no batching window.
       expect(mapping.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
+      // The handler reads a batch this size as "more wait behind it" and holds its changes.
+      expect(mapping.Properties.BatchSize).toBe(SQS_FIFO_MAX_BATCH);
     });
 
     it("keeps messages invisible for at least 6x the function timeout", () => {
