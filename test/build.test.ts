@@ -4,19 +4,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import {
-  CONTENT_DIR,
-  build,
-  configYaml,
-  contentFeedFiles,
-  makeSite,
-  post,
-  readText,
-  readTree,
-  tempDir,
-  writeFiles,
-} from "./feeds/helpers.js";
+import { describe, expect, it } from "vitest";
+import { build, configYaml, CONTENT_DIR, contentFeedFiles, makeSite, post, readText, readTree, removedAfterAll, tempDir, writeFiles } from "./feeds/helpers.js";
 import { repoRoot } from "./support/validators.js";
 import { buildAll } from "../lib/publish/build-all.js";
 import { createFsStorage } from "../lib/storage/fs.js";
@@ -25,10 +14,7 @@ const NOW = new Date("2026-01-01T00:00:00Z");
 // The CLI may compile itself first (scripts/launch.mjs); on a busy machine that alone takes seconds.
 const CLI_TIMEOUT = 60_000;
 
-const tempDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDirs = removedAfterAll();
 
 async function site(files: Record<string, string>): Promise<string> {
   const dir = await makeSite(files);

@@ -3,9 +3,9 @@
  * categories and tags are (NFC, lower case); the site's own author makes no feed, and an author
  * name no folder can hold costs the post its author feed only.
  */
-import { rm, unlink } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
 import { authorFeed, categoryFeed, feedOfDir, feedsOf, SITE_FEED, tagFeed } from "../../lib/feeds/choose.js";
 import { renderIndex } from "../../lib/feeds/render-feed.js";
@@ -19,13 +19,10 @@ import {
   parseWithRowanmanning,
   parseWithRssParser,
 } from "../support/validators.js";
-import { SLOW_TOOL_TIMEOUT, build, children, configYaml, elements, makeSite, needs, parseXml, post, readText, readTree, writeFiles } from "./helpers.js";
+import { build, children, configYaml, elements, makeSite, needs, parseXml, post, readText, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, writeFiles } from "./helpers.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
-const tempDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDirs = removedAfterAll();
 
 const dated = (day: number) => `date: 2022-05-${String(day).padStart(2, "0")} 09:00:00 +0800`;
 

@@ -3,18 +3,14 @@
  * an address) when it has an email, dc:creator with the name when it has none, nothing when the
  * configuration names no author.
  */
-import { rm } from "node:fs/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import RssParser from "rss-parser";
 import { checkDocument } from "../../lib/feeds/check-document.js";
 import { checkRssWithFeedparser, checkXmlWellFormed } from "../support/validators.js";
-import { SLOW_TOOL_TIMEOUT, build, children, configYaml, elements, feedparserMedia, makeSite, needs, parseXml, post, readText, textOfElement } from "./helpers.js";
+import { build, children, configYaml, elements, feedparserMedia, makeSite, needs, parseXml, post, readText, removedAfterAll, SLOW_TOOL_TIMEOUT, textOfElement } from "./helpers.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
-const tempDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDirs = removedAfterAll();
 
 const POST = post(["title: 甲", "date: 2022-05-20 09:00:00 +0800", "author: 记者 张三", "tags: [银行]"]);
 

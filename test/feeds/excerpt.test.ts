@@ -3,8 +3,7 @@
  * description is the item), Atom no <content>, JSON Feed content_text and no content_html.
  * A reader subscribed to such a feed never sees the full article, and every validator still passes.
  */
-import { rm } from "node:fs/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { checkDocument } from "../../lib/feeds/check-document.js";
 import {
   checkAtomWithFeedparser,
@@ -16,13 +15,10 @@ import {
   parseWithRowanmanning,
   parseWithRssParser,
 } from "../support/validators.js";
-import { SLOW_TOOL_TIMEOUT, build, children, configYaml, elements, makeSite, needs, parseXml, post, readText, readTree, textOfElement } from "./helpers.js";
+import { build, children, configYaml, elements, makeSite, needs, parseXml, post, readText, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, textOfElement } from "./helpers.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
-const tempDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDirs = removedAfterAll();
 
 // Only in the full article: the summary (20 characters) ends long before it.
 const TAIL = "这一句只在全文里出现";

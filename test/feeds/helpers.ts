@@ -1,12 +1,12 @@
 /** Shared by the feed tests: throwaway sites on disk, builds, and small readers for the output. */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DomUtils, parseDocument } from "htmlparser2";
 import yaml from "js-yaml";
-import { beforeEach } from "vitest";
+import { afterAll, beforeEach } from "vitest";
 import { buildAll, type BuildReport } from "../../lib/publish/build-all.js";
 import { createFsStorage } from "../../lib/storage/fs.js";
 import { missingToolMessage, repoRoot, requireTool, type ToolName } from "../support/validators.js";
@@ -40,6 +40,15 @@ export async function writeFiles(dir: string, files: Record<string, string | Uin
 
 export function tempDir(prefix = "feedpub-out-"): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix));
+}
+
+/** A list for the folders the calling block's tests create: every one is removed after all of them. */
+export function removedAfterAll(): string[] {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+  return dirs;
 }
 
 /** A `_config.yml` for a small +0800 site; `extra` is appended YAML. */

@@ -1,11 +1,10 @@
 /** feeds/index.opml: the site and category feeds, then the tag feeds grouped in one outline. */
-import { rm } from "node:fs/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
 import { SITE_FEED, categoryFeed, tagFeed } from "../../lib/feeds/choose.js";
 import { renderIndex } from "../../lib/feeds/render-feed.js";
 import { checkXmlWellFormed } from "../support/validators.js";
-import { build, children, configYaml, elements, makeSite, needs, parseXml, post, readText } from "./helpers.js";
+import { build, children, configYaml, elements, makeSite, needs, parseXml, post, readText, removedAfterAll } from "./helpers.js";
 
 const config = parseConfig(configYaml('feeds:\n  tags:\n    "Q&A": "问答 <精选>"\n'));
 const SITE = "https://news.example.com";
@@ -64,10 +63,7 @@ describe("renderIndex", () => {
 });
 
 describe("a build's OPML", () => {
-  const tempDirs: string[] = [];
-  afterAll(async () => {
-    await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
-  });
+  const tempDirs = removedAfterAll();
 
   it("lists a tag feed while the tag has a published post, and drops the group when none is left", async () => {
     const site = await makeSite({

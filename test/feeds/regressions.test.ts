@@ -2,20 +2,16 @@
  * Inputs an earlier version got wrong, each the smallest that showed it; the expectation is what
  * a reader should get.
  */
-import { rm } from "node:fs/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
 import { ConfigError } from "../../lib/errors.js";
 import { renderBody } from "../../lib/feeds/render-body.js";
 import type { Post } from "../../lib/posts/post.js";
 import { checkXmlWellFormed, parseWithRssParser } from "../support/validators.js";
-import { build, configYaml, makeSite, needs, post, readText } from "./helpers.js";
+import { build, configYaml, makeSite, needs, post, readText, removedAfterAll } from "./helpers.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
-const tempDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDirs = removedAfterAll();
 
 async function buildSite(files: Record<string, string>) {
   const site = await makeSite(files);

@@ -3,10 +3,9 @@
  * atom:link, Atom link, JSON Feed `hubs`); without, the files are what they were.
  */
 import { spawnSync } from "node:child_process";
-import { rm } from "node:fs/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkAtomWithFeedparser, checkAtomWithJing, checkJsonFeed, checkRssWithFeedparser, checkXmlWellFormed } from "../support/validators.js";
-import { SLOW_TOOL_TIMEOUT, build, children, configYaml, elements, makeSite, needs, parseXml, post, readText, readTree } from "./helpers.js";
+import { build, children, configYaml, elements, makeSite, needs, parseXml, post, readText, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT } from "./helpers.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const HUBS = ["https://pubsubhubbub.appspot.com/", "https://hub.example.com/publish?site=news&format=all"];
@@ -20,10 +19,7 @@ const POSTS = {
 const DIRS = ["feeds", "feeds/bank", "feeds/tags/ipo", "feeds/tags/银行"];
 const publicUrl = (key: string) => `${SITE}/${key.split("/").map(encodeURIComponent).join("/")}`;
 
-const tempDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDirs = removedAfterAll();
 
 async function buildWith(websub: string): Promise<string> {
   const site = await makeSite({ "_config.yml": configYaml(websub ? `feeds:\n  websub:\n${websub}` : ""), ...POSTS });
