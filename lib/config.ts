@@ -1,5 +1,5 @@
 import { closest } from "./closest.js";
-import type { FeedsConfig, Person, SiteConfig, WebSubConfig } from "./site-config.js";
+import { DEFAULT_FEED_LIMIT, type FeedsConfig, type Person, type SiteConfig, type WebSubConfig } from "./site-config.js";
 import { ConfigError, InputError } from "./errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
 import { isKnownTimeZone } from "./zone.js";
@@ -27,9 +27,12 @@ const SITE_KEYS = ["title", "description", "url", "baseurl", "timezone", "lang",
 /** Keys under `feeds:`, feedpub's own section. */
 const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "authors", "summary_length", "url", "limits", "icon", "logo", "websub", "content", "site_keys"];
 const WEBSUB_KEYS = ["hubs"];
-/** Keys of `feeds.content` as a mapping: the default, then one per kind of feed, as the output's folders name them. */
-const CONTENT_KINDS: Record<string, FeedKind> = { site: "site", categories: "category", tags: "tag", authors: "author" };
-const CONTENT_KEYS = ["default", ...Object.keys(CONTENT_KINDS)];
+/**
+ * Keys of `feeds.content` and `feeds.limit` as a mapping: the default, then one per kind of feed,
+ * as the output's folders name them.
+ */
+const KIND_KEYS: Record<string, FeedKind> = { site: "site", categories: "category", tags: "tag", authors: "author" };
+const BY_KIND_KEYS = ["default", ...Object.keys(KIND_KEYS)];
 const CONTENT_MODES = ["full", "excerpt"] as const;
 const FEED_KINDS: FeedKind[] = ["site", "category", "tag", "author"];
 const AUTHOR_KEYS = ["name", "email", "url"];
@@ -163,7 +166,7 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
 
   const rawFeeds = raw.feeds ?? {};
   const feeds: FeedsConfig = {
-    limit: 50,
+    limit: DEFAULT_FEED_LIMIT,
     permalink: PERMALINK_STYLES.date!,
     categories: {},
     tags: {},
@@ -176,7 +179,9 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
   } else {
     unknownKeys(rawFeeds, FEEDS_KEYS, "feeds.", problems);
     feeds.limits = parseLimits(rawFeeds.limits, problems);
-    feeds.limit = positiveInt(rawFeeds.limit, "feeds.limit", 50, problems);
+    const limit = parseLimit(rawFeeds.limit, problems);
+    feeds.limit = limit.default;
+    if (limit.byKind) feeds.limitByKind = limit.byKind;
     feeds.summaryLength = positiveInt(rawFeeds.summary_length, "feeds.summary_length", 200, problems);
     const permalink = str(rawFeeds, "permalink", "feeds.permalink", false) ?? str(raw, "permalink", "permalink", false);
     if (permalink) {
@@ -320,6 +325,23 @@ function parseWebSub(v: unknown, problems: string[]): WebSubConfig | undefined {
 }
 
 /**
+ * `feeds.limit`: the items in every feed as one number, or as a mapping whose `default` (50 unless
+ * given) covers the kinds of feed it does not name. Kinds are kept apart only where they differ from
+ * the default, so a mapping that changes nothing hashes as the plain number does.
+ */
+function parseLimit(v: unknown, problems: string[]): { default: number; byKind?: Partial<Record<FeedKind, number>> } {
+  if (!isRecord(v)) return { default: positiveInt(v, "feeds.limit", DEFAULT_FEED_LIMIT, problems) };
+  unknownKeys(v, BY_KIND_KEYS, "feeds.limit.", problems);
+  const fallback = positiveInt(v.default, "feeds.limit.default", DEFAULT_FEED_LIMIT, problems);
+  const byKind: Partial<Record<FeedKind, number>> = {};
+  for (const [key, kind] of Object.entries(KIND_KEYS)) {
+    const limit = positiveInt(v[key], `feeds.limit.${key}`, fallback, problems);
+    if (limit !== fallback) byKind[kind] = limit;
+  }
+  return Object.keys(byKind).length > 0 ? { default: fallback, byKind } : { default: fallback };
+}
+
+/**
  * `feeds.content`: full (the default) or excerpt, for every feed as one word, or as a mapping
  * whose `default` covers the kinds of feed it does not name (site, categories, tags, authors).
  * Returns the kinds in excerpt mode, in FEED_KINDS order, so equal settings hash alike.
@@ -336,10 +358,10 @@ function parseContent(v: unknown, problems: string[]): FeedKind[] {
   };
   if (v === undefined || v === null) return [];
   if (!isRecord(v)) return mode(v, "feeds.content") === "excerpt" ? [...FEED_KINDS] : [];
-  unknownKeys(v, CONTENT_KEYS, "feeds.content.", problems);
+  unknownKeys(v, BY_KIND_KEYS, "feeds.content.", problems);
   const fallback = mode(v.default, "feeds.content.default") ?? "full";
   const chosen = new Set<FeedKind>();
-  for (const [key, kind] of Object.entries(CONTENT_KINDS)) {
+  for (const [key, kind] of Object.entries(KIND_KEYS)) {
     if ((mode(v[key], `feeds.content.${key}`) ?? fallback) === "excerpt") chosen.add(kind);
   }
   return FEED_KINDS.filter((k) => chosen.has(k));

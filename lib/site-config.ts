@@ -24,8 +24,13 @@ export interface SiteConfig {
 }
 
 export interface FeedsConfig {
-  /** Items per feed. */
+  /** Items per feed, where `limitByKind` does not say otherwise (itemLimit). */
   limit: number;
+  /**
+   * `feeds.limit` as a mapping: the kinds of feed whose length differs from `limit`; absent when
+   * none does, so the configuration's hash is what it was without it.
+   */
+  limitByKind?: Partial<Record<FeedKind, number>>;
   /** Jekyll permalink pattern, already expanded from the built-in style names. */
   permalink: string;
   /** Display titles by feed name (feedNameOf: NFC, lower-case), as `feeds.categories` gives them. */
@@ -62,4 +67,17 @@ export interface FeedsConfig {
 export interface WebSubConfig {
   /** Absolute http(s) URLs of the WebSub hubs every feed names and each change is announced to. */
   hubs: string[];
+}
+
+/** Items per feed unless `feeds.limit` says otherwise. */
+export const DEFAULT_FEED_LIMIT = 50;
+
+/** How many items a feed of this kind shows. */
+export function itemLimit(feeds: FeedsConfig, kind: FeedKind): number {
+  return feeds.limitByKind?.[kind] ?? feeds.limit;
+}
+
+/** The longest any feed is: a reserve of twice this refills every feed after as many removals. */
+export function longestFeed(feeds: FeedsConfig): number {
+  return Math.max(feeds.limit, ...Object.values(feeds.limitByKind ?? {}));
 }

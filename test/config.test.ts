@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../lib/config.js";
 import { ConfigError } from "../lib/errors.js";
 import { DEFAULT_LIMITS } from "../lib/limits.js";
+import { itemLimit, longestFeed } from "../lib/site-config.js";
+import type { FeedKind } from "../lib/feeds/model.js";
 
 const MINIMAL = "title: 财经新闻网\nurl: https://finews.example.com\n";
 
@@ -207,6 +209,31 @@ describe("parseConfig: feeds", () => {
     const e = configError(`${MINIMAL}feeds:\n  limit: ${limit}\n`);
     expect(e.problems).toHaveLength(1);
     expect(e.problems[0]).toMatch(/^feeds\.limit must be a whole number of at least 1/);
+  });
+
+  it("takes feeds.limit by kind of feed, the default covering the kinds it does not name", () => {
+    const { feeds } = parseConfig(`${MINIMAL}feeds:\n  limit:\n    default: 20\n    site: 200\n    tags: 10\n`);
+    expect([feeds.limit, feeds.limitByKind]).toEqual([20, { site: 200, tag: 10 }]);
+    expect(["site", "category", "tag", "author"].map((kind) => itemLimit(feeds, kind as FeedKind))).toEqual([200, 20, 10, 20]);
+    expect(longestFeed(feeds)).toBe(200);
+    // Without a default, the kinds not named keep 50.
+    expect(parseConfig(`${MINIMAL}feeds:\n  limit:\n    site: 100\n`).feeds).toMatchObject({ limit: 50, limitByKind: { site: 100 } });
+  });
+
+  it("gives a mapping that changes no length the configuration a plain limit gives, so the index is kept", () => {
+    const plain = parseConfig(`${MINIMAL}feeds:\n  limit: 30\n`);
+    const mapped = parseConfig(`${MINIMAL}feeds:\n  limit:\n    default: 30\n    site: 30\n`);
+    expect(mapped).toEqual(plain);
+    expect(parseConfig(MINIMAL).feeds.limitByKind).toBeUndefined();
+  });
+
+  it("names each wrong feeds.limit setting", () => {
+    expect(configError(`${MINIMAL}feeds:\n  limit:\n    default: 0\n    categorys: 5\n    tags: ten\n`).problems).toEqual([
+      "feeds.limit.categorys is not a setting; did you mean feeds.limit.categories?",
+      "feeds.limit.default must be a whole number of at least 1, got 0",
+      'feeds.limit.tags must be a whole number of at least 1, got "ten"',
+    ]);
+    expect(configError(`${MINIMAL}feeds:\n  limit: [50]\n`).problems).toEqual(["feeds.limit must be a whole number of at least 1, got a list"]);
   });
 
   it("refuses feeds.summary_length: 0", () => {

@@ -1,4 +1,4 @@
-import type { SiteConfig } from "../config.js";
+import { itemLimit, type SiteConfig } from "../site-config.js";
 import { feedNameOf } from "../names.js";
 import { compareNewestFirst, isLive, type PostSummary } from "../posts/post.js";
 import type { FeedDefinition } from "./model.js";
@@ -55,7 +55,7 @@ export interface ChosenFeed {
 }
 
 /**
- * Chooses the items of every feed: live posts only, newest first, at most the configured number.
+ * Chooses the items of every feed: live posts only, newest first, at most the number configured for its kind.
  * The site feed is always present; a category, tag or author feed exists while it has a live post.
  * Ordered by folder, so output order never depends on input order.
  */
@@ -67,7 +67,7 @@ export function chooseFeeds(posts: Iterable<PostSummary>, config: SiteConfig, no
       let chosen = byDir.get(feed.dir);
       if (!chosen) byDir.set(feed.dir, (chosen = { feed, posts: [], reserve: [], total: 0 }));
       chosen.total++;
-      if (chosen.posts.length < config.feeds.limit) chosen.posts.push(post);
+      if (chosen.posts.length < itemLimit(config.feeds, feed.kind)) chosen.posts.push(post);
       else if (chosen.reserve.length < reserveSize) chosen.reserve.push(post);
     }
   }

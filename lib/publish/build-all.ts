@@ -1,4 +1,5 @@
 import type { SiteConfig } from "../config.js";
+import { longestFeed } from "../site-config.js";
 import { PostError } from "../errors.js";
 import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
 import { OUTPUT_NAMES, type FeedItem } from "../feeds/model.js";
@@ -81,7 +82,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     return post && structuredClone(summarise(post));
   })).filter((p): p is PostSummary => p !== undefined);
 
-  const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * config.feeds.limit) : 0);
+  const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * longestFeed(config.feeds)) : 0);
   const wanted = [...new Set(feeds.flatMap((f) => f.posts.map((p) => p.key)))];
   const cache = options.renderCache && openRenderCache(options.renderCache, config);
   const items = new Map<string, FeedItem>();

@@ -1,4 +1,5 @@
 import type { SiteConfig } from "../config.js";
+import { itemLimit, longestFeed } from "../site-config.js";
 import { DateFormatError, PostBugError, PostError, StorageError } from "../errors.js";
 import { feedOfDir, feedsOf, SITE_FEED } from "../feeds/choose.js";
 import { FEED_FILES, OPML_FILE } from "../feeds/model.js";
@@ -181,7 +182,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     for (const dir of verifyDirs) state.touchFeed(dir);
     const run: Run = {
       content, config, now, state,
-      reserveSize: options.reserveSize ?? 2 * config.feeds.limit,
+      reserveSize: options.reserveSize ?? 2 * longestFeed(config.feeds),
       force: site.cacheControl !== cacheControl,
       rerendered: false,
       // Only a Cache-Control, feed length or input limit change keeps the stored items as rendering would make them.
@@ -324,13 +325,14 @@ async function reindexAll(run: Run): Promise<boolean> {
     }
   }
 
-  const { limit } = config.feeds;
   await state.load([], [...byDir.keys()]);
   for (const refs of byDir.values()) refs.sort(compareRefs);
-  const items = await renderShown(run, [...byDir.values()].flatMap((refs) => refs.slice(0, limit).map((r) => r.key)));
+  const limitOf = (dir: string) => itemLimit(config.feeds, feedOfDir(dir).kind);
+  const items = await renderShown(run, [...byDir].flatMap(([dir, refs]) => refs.slice(0, limitOf(dir)).map((r) => r.key)));
   if (!items) return false;
   for (const [dir, refs] of byDir) {
     const feed = state.feed(dir);
+    const limit = limitOf(dir);
     feed.items = refs.slice(0, limit).map((r) => items.get(r.key)!);
     feed.reserve = refs.slice(limit, limit + run.reserveSize);
     feed.total = refs.length;
@@ -395,7 +397,8 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
     state.touchFeed(dir);
   }
   for (const dir of after) {
-    join(state.feed(dir), { key: change.key, date: post!.date.getTime() }, itemOf, config.feeds.limit, run.reserveSize);
+    const feed = state.feed(dir);
+    join(feed, { key: change.key, date: post!.date.getTime() }, itemOf, itemLimit(config.feeds, feed.feed.kind), run.reserveSize);
     state.touchFeed(dir);
   }
   if (before.length > 0 || live) state.touchShard(shardId);
@@ -417,7 +420,7 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
 async function refillFeeds(run: Run): Promise<boolean> {
   for (const dir of run.state.changedFeeds) {
     const feed = run.state.feed(dir);
-    const plan = refillPlan(feed, run.config.feeds.limit);
+    const plan = refillPlan(feed, itemLimit(run.config.feeds, feed.feed.kind));
     if (plan.rescan) return false;
     // A post in line that is gone, now rejected or no longer live means the state is out of date.
     const promoted = await mapLimit(plan.promote, 8, (ref) => liveItem(run, ref.key));
@@ -533,7 +536,7 @@ async function rescanContext(options: PublishOptions): Promise<RescanContext> {
     config,
     now: options.now,
     cacheControl: options.cacheControl ?? DEFAULT_CACHE_CONTROL,
-    reserveSize: options.reserveSize ?? 2 * config.feeds.limit,
+    reserveSize: options.reserveSize ?? 2 * longestFeed(config.feeds),
     work: options.rescanWork ?? RESCAN_STEP.work,
   };
 }

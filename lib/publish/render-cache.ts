@@ -36,9 +36,9 @@ const VERSION = 1;
 
 /** The cache for builds under `config`. */
 export function openRenderCache({ store, code }: RenderCacheOptions, config: SiteConfig): RenderCache {
-  // Every setting but the feed length, which only decides which posts are shown. The input limits
+  // Every setting but the feed lengths, which only decide which posts are shown. The input limits
   // stay in: a cached item skips reading its post whole, where they may now reject it.
-  const { limit: _limit, ...feeds } = config.feeds;
+  const { limit: _limit, limitByKind: _byKind, ...feeds } = config.feeds;
   const prefix = createHash("sha256").update(JSON.stringify({ format: FORMAT, version: VERSION, code, config: { ...config, feeds } }));
   const entryKey = (hash: string) => `${hash.slice(0, 2)}/${hash}.json`;
 

@@ -1,4 +1,5 @@
 import type { SiteConfig } from "../config.js";
+import { itemLimit } from "../site-config.js";
 import { PostError } from "../errors.js";
 import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
 import { FEED_FOLDER_FILES, OPML_FILE, OUTPUT_NAMES } from "../feeds/model.js";
@@ -268,7 +269,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
     force: site.cacheControl !== ctx.cacheControl, itemsCurrent: false, rerendered: false,
   };
   const items = new Map<string, StoredItem>();
-  const { limit } = config.feeds;
+  const limitOf = (dir: string) => itemLimit(config.feeds, feedOfDir(dir).kind);
   // Feeds rendered already, by an earlier step or this one: a post found gone must leave them too.
   const rendered = (dir: string) => filled.has(dir) || (cursor.after !== null && dir <= cursor.after);
   const filled = new Set<string>();
@@ -276,6 +277,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   /** Chooses and renders one feed's items from the records, dropping the records of shown posts that are gone. */
   const fill = async (dir: string) => {
     const refs = () => (byDir.get(dir) ?? []).sort(compareRefs);
+    const limit = limitOf(dir);
     // A shown post that is gone, no longer live, or changed since its record was made (its event
     // is still on its way, or waits for the rescan to end) leaves the records now; its event puts
     // it back where it belongs.
@@ -307,7 +309,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   let used = 0;
   const chunk: string[] = [];
   for (const dir of todo) {
-    const cost = (byDir.get(dir) ?? []).sort(compareRefs).slice(0, limit).filter((r) => !items.has(r.key)).length * RESCAN_STEP.renderCost;
+    const cost = (byDir.get(dir) ?? []).sort(compareRefs).slice(0, limitOf(dir)).filter((r) => !items.has(r.key)).length * RESCAN_STEP.renderCost;
     if (chunk.length > 0 && used + cost > work) break;
     used += Math.max(1, cost);
     await fill(dir);

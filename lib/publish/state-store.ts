@@ -89,7 +89,8 @@ export function configHash(config: SiteConfig): string {
  */
 export function membershipHash(config: SiteConfig): string {
   const { timezone, feeds } = config;
-  return createHash("sha256").update(JSON.stringify({ timezone, limit: feeds.limit, limits: feeds.limits })).digest("hex");
+  // limitByKind is undefined, and left out, unless feeds.limit is given by kind: the hash stays as it was.
+  return createHash("sha256").update(JSON.stringify({ timezone, limit: feeds.limit, limitByKind: feeds.limitByKind, limits: feeds.limits })).digest("hex");
 }
 
 /**

@@ -234,6 +234,26 @@ describe("choosing items", () => {
     }
   });
 
+  it("keeps as many items as feeds.limit gives each kind of feed", async () => {
+    const site = await makeSite({
+      "_config.yml": configYaml("feeds:\n  limit:\n    default: 2\n    site: 4\n    tags: 1\n"),
+      ...Object.fromEntries(
+        [1, 2, 3, 4, 5].map((d) => [
+          `2022-05-0${d}-p${d}.md`,
+          post([`title: 第${d}篇`, `date: 2022-05-0${d} 09:00:00 +0800`, "categories: bank", "tags: [银行]"]),
+        ]),
+      ),
+    });
+    const { out: dir } = await build(site, NOW);
+    tempDirs.push(site, dir);
+    const expected = { feeds: ["第5篇", "第4篇", "第3篇", "第2篇"], "feeds/bank": ["第5篇", "第4篇"], "feeds/tags/银行": ["第5篇"] };
+    for (const [feed, titles] of Object.entries(expected)) {
+      expect(rssTitles(feed, dir), feed).toEqual(titles);
+      expect(elements(atomOf(feed, dir), "entry"), feed).toHaveLength(titles.length);
+      expect(jsonOf(feed, dir).items.map((i) => i.title), feed).toEqual(titles);
+    }
+  });
+
   it("leaves out drafts always, and future posts until their date has come", async () => {
     const site = await makeSite({
       "_config.yml": configYaml(),

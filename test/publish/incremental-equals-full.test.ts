@@ -13,9 +13,9 @@ const CONFIG = SMALL_SITE_CONFIG;
 // Replay a failure with FC_SEED=<n> (fast-check prints the seed and path of a counterexample).
 const SEED = Number.parseInt(process.env.FC_SEED ?? "20220601", 10);
 // Configuration changes the site goes through: the first three change only how items are
-// rendered (re-rendered from the state; the third makes tag and author feeds excerpts), the next three the zone and the feed length (chosen again
-// from the post records; the stored items are kept when only the length changes), the last an
-// input limit (a full rebuild).
+// rendered (re-rendered from the state; the third makes tag and author feeds excerpts), the next four the zone and the feed length, the
+// last of them by kind of feed (chosen again from the post records; the stored items are kept when
+// only the length changes), the last an input limit (a full rebuild).
 const CONFIGS = [
   CONFIG,
   CONFIG.replace("title: 测试站", "title: 测试站 新版").replace("bank: 银行新闻", "bank: 银行 & 保险").replace("feeds:\n", "feeds:\n  summary_length: 5\n"),
@@ -23,6 +23,7 @@ const CONFIGS = [
   CONFIG.replace("Asia/Shanghai", "America/New_York"),
   CONFIG.replace("limit: 3", "limit: 4").replace("Asia/Shanghai", "Pacific/Kiritimati"),
   CONFIG.replace("limit: 3", "limit: 2"),
+  CONFIG.replace("limit: 3", "limit:\n    default: 2\n    site: 5\n    tags: 1"),
   CONFIG.replace("feeds:\n", "feeds:\n  limits:\n    names_per_post: 3\n"),
 ];
 const CACHE_CONTROLS = ["public, max-age=300", "public, max-age=60"];

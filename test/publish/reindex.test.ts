@@ -88,6 +88,19 @@ describe("a new zone or feed length", () => {
     for (const key of await bucket.list("feeds/")) expect(bucket.inspect(key)?.cacheControl, key).toBe("public, max-age=60");
   });
 
+  it("gives each kind of feed its own length without reading content/ whole, reading only posts newly shown", async () => {
+    const bucket = await site();
+    const byKind = counting(bucket);
+    // Categories take turns, so the site feed's newest 9 are each shown in their category's feed
+    // already: at 12 it shows the fourth of each category, the only posts read. Category feeds shrink to one.
+    await bucket.put("content/_config.yml", SMALL_SITE_CONFIG.replace("limit: 3", "limit:\n    site: 12\n    categories: 1"));
+    expect(await publishChanges({ bucket: byKind.storage, now: NOW }, [])).toMatchObject({ reindexed: true, rebuilt: false });
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+    expect(byKind.postGets).toHaveLength(3);
+    const items = async (dir: string) => (JSON.parse(new TextDecoder().decode((await bucket.get(`${dir}/feed.json`))!)) as { items: unknown[] }).items;
+    expect([(await items("feeds")).length, (await items("feeds/bank")).length]).toEqual([12, 1]);
+  });
+
   it("renders every feed again from the stored items, reading no post, when a title, display title or author changes", async () => {
     const bucket = await site();
     const edits: [string, string][] = [

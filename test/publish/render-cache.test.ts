@@ -46,12 +46,14 @@ describe("render cache", () => {
     expect(again.published).toBeInstanceOf(Date);
   });
 
-  it("reuses an entry another cache over the same store wrote: only the feed length may differ", async () => {
+  it("reuses an entry another cache over the same store wrote: only the feed lengths may differ", async () => {
     const first = setup();
     await first.item();
     const longer = setup(first.store, { config: { ...CONFIG, feeds: { ...CONFIG.feeds, limit: CONFIG.feeds.limit + 1 } } });
     await longer.item();
-    expect(longer.calls.n).toBe(0);
+    const byKind = setup(first.store, { config: { ...CONFIG, feeds: { ...CONFIG.feeds, limitByKind: { site: 200 } } } });
+    await byKind.item();
+    expect([longer.calls.n, byKind.calls.n]).toEqual([0, 0]);
   });
 
   it.each([
