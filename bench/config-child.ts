@@ -6,6 +6,9 @@
  * (S3's work, not the function's). Each change starts from the same fully built bucket.
  *
  *   tsx bench/config-child.ts '{"n":10000,"content":"bench/out/corpus-10000"}'
+ *   tsx bench/config-child.ts '{"n":10000,"content":"…","only":[],"uploads":5,"configFile":"my_config.yml"}'
+ *
+ * The second measures uploads alone onto a site built with another _config.yml (other feed lengths, say).
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -29,6 +32,8 @@ export interface ConfigOptions {
   uploads?: number;
   /** New posts delivered 10 per call, as SQS FIFO batches reach the function (0 or absent: none). */
   burst?: number;
+  /** A _config.yml to build the site with instead of the corpus's, e.g. to measure other feed lengths. */
+  configFile?: string;
 }
 
 /** One call on the model: its time with S3's waits and the CPU scaled, what it asked of S3. */
@@ -162,7 +167,7 @@ const size = await functionSize();
 const cpuScale = 1769 / size.memoryMb;
 const log = (line: string) => console.error(`[bench] [config] ${line}`);
 
-const base = await configText();
+const base = options.configFile ? await readFile(options.configFile, "utf8") : await configText();
 const source = createFsStorage({ base: options.content });
 const built = createMemoryStorage();
 const keys = (await source.list("")).filter((k) => k.endsWith(".md"));
