@@ -87,6 +87,17 @@ export function frontMatterEnd(bytes: Uint8Array): number {
   return -1;
 }
 
+/**
+ * True when `start`, the first bytes of a post of `size` bytes, is enough to read its front matter:
+ * frontMatterEnd finds in it the fence it finds in the whole post. A fence that reaches the end of
+ * `start` is not enough: the rest may go on with "-" or with text after blanks, and be no fence.
+ */
+export function holdsFrontMatter(start: Uint8Array, size: number): boolean {
+  if (start.length >= size) return true;
+  const end = frontMatterEnd(start);
+  return end !== -1 && end < start.length;
+}
+
 const DASH = 0x2d;
 const LF = 0x0a;
 const CR = 0x0d;

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
-import { readFile as readFileCallback } from "node:fs";
+import { closeSync, fstatSync, openSync, readFile as readFileCallback, readSync } from "node:fs";
 import { mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { dirname, join, resolve, sep } from "node:path";
 import { StorageError, TooLargeError } from "../errors.js";
 import { assertValidKey, assertValidPrefix, compareKeys, windowOf } from "./keys.js";
-import type { PutOptions, Storage } from "./types.js";
+import type { GetOptions, PutOptions, Storage } from "./types.js";
 
 export interface FsStorageOptions {
   /** Folder the keys live under; created on first write. */
@@ -30,8 +30,23 @@ function fail(op: StorageError["op"], key: string, error: unknown): StorageError
   return new StorageError(key, op, TRANSIENT.has(errorCode(error) ?? ""), { cause: error });
 }
 
+/** The start of an object, and how long the whole object is. */
+export interface ObjectStart {
+  bytes: Uint8Array;
+  size: number;
+}
+
+/** A folder can also read an object's first bytes alone, as the full build's scan of front matter needs. */
+export interface FsStorage extends Storage {
+  /**
+   * The first `length` bytes of the object (all of it when it is shorter) and its whole size, or
+   * null when there is no such key. Refuses, unread, an object over `options.maxBytes` as get does.
+   */
+  getStart(key: string, length: number, options?: GetOptions): Promise<ObjectStart | null>;
+}
+
 /** Storage on the local file system: key "a/b.xml" is the file `<base>/a/b.xml`. */
-export function createFsStorage(options: FsStorageOptions): Storage {
+export function createFsStorage(options: FsStorageOptions): FsStorage {
   const base = resolve(options.base);
 
   function pathOf(key: string): string {
@@ -109,6 +124,39 @@ export function createFsStorage(options: FsStorageOptions): Storage {
         }
         const bytes = await readOrNull(key);
         return bytes && new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } catch (error) {
+        throw fail("get", key, error);
+      }
+    },
+
+    // Synchronous: a post's first page comes from the page cache in a few microseconds, less than
+    // one round trip to libuv's thread pool; on the bench's 10k posts, open, fstat, read and close
+    // this way took 0.3 s, against 0.9 s for the stat and readFile get makes.
+    async getStart(key, length, options) {
+      try {
+        assertValidKey("get", key);
+        let fd: number;
+        try {
+          fd = openSync(pathOf(key), "r");
+        } catch (error) {
+          if (MISSING.has(errorCode(error) ?? "")) return null;
+          throw error;
+        }
+        try {
+          const stats = fstatSync(fd);
+          if (stats.isDirectory()) return null;
+          if (options?.maxBytes !== undefined && stats.size > options.maxBytes) throw new TooLargeError(key, stats.size, options.maxBytes);
+          const bytes = new Uint8Array(Math.min(length, stats.size));
+          let read = 0;
+          while (read < bytes.length) {
+            const n = readSync(fd, bytes, read, bytes.length - read, read);
+            if (n === 0) break; // cut short since fstat
+            read += n;
+          }
+          return { bytes: bytes.subarray(0, read), size: stats.size };
+        } finally {
+          closeSync(fd);
+        }
       } catch (error) {
         throw fail("get", key, error);
       }

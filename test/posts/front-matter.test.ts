@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { FrontMatterError, LimitError } from "../../lib/errors.js";
 import { DEFAULT_LIMITS } from "../../lib/limits.js";
-import { frontMatterEnd, normalisePostText, parseFrontMatter as parse } from "../../lib/posts/front-matter.js";
+import { frontMatterEnd, holdsFrontMatter, normalisePostText, parseFrontMatter as parse } from "../../lib/posts/front-matter.js";
 
 const pwned = () => (globalThis as Record<string, unknown>).__pwned;
 const parseFrontMatter = (text: string, limits = DEFAULT_LIMITS) => parse(text, limits);
@@ -191,6 +192,39 @@ describe("frontMatterEnd", () => {
     expect(head("--")).toBeNull();
     expect(head("<p>---\n---\n")).toBeNull();
     expect(head("---\ntitle: x\nbody")).toBeNull();
+  });
+});
+
+describe("holdsFrontMatter", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const holds = (text: string, length: number) => holdsFrontMatter(bytes(text).subarray(0, length), bytes(text).length);
+
+  it("holds when the fence and the end of its line are in the start, or the start is the whole", () => {
+    expect(holds("---\ntitle: x\n---\nbody", 18)).toBe(true);
+    expect(holds("---\ntitle: x\n---", 17)).toBe(true);
+    expect(holds("---\ntitle: x\n---  \nbody", 20)).toBe(true);
+  });
+
+  it("does not when the start stops at or inside the fence, whose line may go on", () => {
+    expect(holds("---\ntitle: x\n----\n---\nbody", 17)).toBe(false);
+    expect(holds("---\ntitle: x\n--- x\n---\nbody", 17)).toBe(false);
+    expect(holds("---\ntitle: x\n---  x\n---\nbody", 19)).toBe(false);
+    expect(holds("---\ntitle: x\n---\nbody", 16)).toBe(false);
+    expect(holds("---\ntitle: x\n---\nbody", 3)).toBe(false);
+    expect(holds("<p>body</p>", 3)).toBe(false);
+  });
+
+  it("when it holds, the start's fence is the whole post's, for any text and any start", () => {
+    const pieces = ["---", "--", "-", "\n", "\r", "\r\n", " ", "\t", "title: x", "é", "\uFEFF", "---yaml", "a---"];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 14 }).map((p) => p.join(""));
+    fc.assert(
+      fc.property(fc.oneof(text, text.map((t) => `---\ntitle: t\n${t}`)), fc.nat(), (t, n) => {
+        const whole = bytes(t);
+        const start = whole.subarray(0, n % (whole.length + 1));
+        if (holdsFrontMatter(start, whole.length)) expect(frontMatterEnd(start)).toBe(frontMatterEnd(whole));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 

@@ -64,6 +64,19 @@ describe("readPost", () => {
   });
 });
 
+describe("readPost from a post's start", () => {
+  it('with "head", reads the same Post from the start that holds the front matter as from the whole', () => {
+    const whole = encode(readFixture(KEY));
+    const start = whole.subarray(0, 4096);
+    expect(readPost(KEY, start, config, "head", whole.length)).toEqual({ ...readPost(KEY, whole, config), body: "" });
+  });
+
+  it("holds the whole post's size, not the start's, to feeds.limits.post_bytes", () => {
+    const whole = encode(postText("title: x", "a".repeat(200_000)));
+    expect(() => readPost(KEY, whole.subarray(0, 4096), config, "head", whole.length)).toThrow("post is 200,017 bytes; feeds.limits.post_bytes allows 131,072");
+  });
+});
+
 describe("readPost: line endings and BOM, as Jekyll accepts them", () => {
   const lf = postText('title: "江西银行"\ndate: 2022-05-20 00:01:40 +0800\ncategories: [beijingshangbao]\ntags: 北京商报新闻', "<p>一</p>\n\n<p>二</p>\n");
   const variants: [string, string][] = [

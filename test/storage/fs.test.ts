@@ -97,6 +97,21 @@ describe("fs storage on disk", () => {
     expect(await storage.get("posts/a.xml/child")).toBeNull();
   });
 
+  it("reads an object's first bytes alone, with its whole size", async () => {
+    const storage = createFsStorage({ base });
+    await storage.put("posts/a.md", "0123456789");
+    const text = (start: { bytes: Uint8Array } | null) => start && new TextDecoder().decode(start.bytes);
+    const start = await storage.getStart("posts/a.md", 4);
+    expect([text(start), start?.size]).toEqual(["0123", 10]);
+    expect(text(await storage.getStart("posts/a.md", 100))).toBe("0123456789");
+    expect(await storage.getStart("posts/missing.md", 4)).toBeNull();
+    expect(await storage.getStart("posts", 4)).toBeNull();
+    expect(await storage.getStart("posts/a.md/child", 4)).toBeNull();
+    await expect(storage.getStart("posts/a.md", 4, { maxBytes: 9 })).rejects.toMatchObject({ name: "TooLargeError", key: "posts/a.md", size: 10, maxBytes: 9 });
+    expect((await storage.getStart("posts/a.md", 4, { maxBytes: 10 }))?.size).toBe(10);
+    await expect(storage.getStart("../escape", 4)).rejects.toThrow(/Invalid key/);
+  });
+
   it("lists nothing, without creating base, when base does not exist yet", async () => {
     expect(await createFsStorage({ base }).list("")).toEqual([]);
     await expect(stat(base)).rejects.toMatchObject({ code: "ENOENT" });
