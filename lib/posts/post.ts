@@ -46,6 +46,47 @@ export function summarise({ key, date, wall, categories, tags, authorFeed, draft
   return { key, date, ...(wall !== undefined ? { wall } : {}), categories, tags, ...(authorFeed !== undefined ? { authorFeed } : {}), draft };
 }
 
+/**
+ * Summaries for a build that keeps one of every post it reads (the full build: 100k posts are
+ * 100k summaries, about 35 MB as summarise makes them). Each category, tag and author name is one
+ * string however many posts name it, and each list of categories or of tags one array, frozen,
+ * which saves about a third; no string sliced from a post's text is kept, since a slice keeps the
+ * whole text alive.
+ */
+export function summariser(): (post: Post) => PostSummary {
+  const names = new Map<string, string>();
+  const lists = new Map<string, string[]>();
+  // structuredClone makes a string of its own, never a slice of the text it came from.
+  const name = (value: string): string => {
+    const known = names.get(value);
+    if (known !== undefined) return known;
+    const copy = structuredClone(value);
+    names.set(copy, copy);
+    return copy;
+  };
+  const list = (values: string[]): string[] => {
+    const id = JSON.stringify(values);
+    const known = lists.get(id);
+    if (known !== undefined) return known;
+    // Shared by every post with this list: frozen, so a change to one post's list throws.
+    const shared = Object.freeze(values.map(name)) as string[];
+    lists.set(id, shared);
+    return shared;
+  };
+  return (post) => {
+    const { key, date, wall, categories, tags, authorFeed, draft } = summarise(post);
+    return {
+      key,
+      date,
+      ...(wall !== undefined ? { wall: structuredClone(wall) } : {}),
+      categories: list(categories),
+      tags: list(tags),
+      ...(authorFeed !== undefined ? { authorFeed: name(authorFeed) } : {}),
+      draft,
+    };
+  };
+}
+
 /** Published and due: not a draft, and its date has come. */
 export function isLive(post: PostSummary, now: Date): boolean {
   return !post.draft && post.date.getTime() <= now.getTime();

@@ -35,7 +35,11 @@ export interface InvalidFile {
 
 /** What to do with one rendered file, decided before anything is written. */
 export interface FilePlan {
-  file: OutputFile;
+  /**
+   * The file without its body: a plan holds the bytes to write instead, so the rendered text can
+   * be let go while the writes wait (a feed's files are a few MB of text).
+   */
+  file: Omit<OutputFile, "body">;
   /** Of the rendered bytes. */
   sha256: string;
   /** The body as UTF-8, encoded once for its hash and its PUT; kept only for a file to write. */
@@ -67,12 +71,12 @@ export interface PlanOptions {
  */
 export async function planWrites(storage: Storage, files: OutputFile[], options: PlanOptions = {}): Promise<FilePlan[]> {
   const { concurrency = 8, force = false, hashes, verify } = options;
-  return mapLimit(files, concurrency, async (file) => {
-    const bytes = utf8.encode(file.body);
+  return mapLimit(files, concurrency, async ({ body, ...file }) => {
+    const bytes = utf8.encode(body);
     const hash = sha256(bytes);
+    const reason = checkDocument({ key: file.key, body });
     const remembered = hashes && !verify?.has(file.key);
     const stored = (remembered ? hashes[file.key] : await storage.hash(file.key)) ?? null;
-    const reason = checkDocument(file);
     if (reason !== null) return { file, sha256: hash, action: "invalid" as const, stored, reason };
     if (!force && stored === hash) return { file, sha256: hash, action: "unchanged" as const, stored };
     return { file, sha256: hash, bytes, action: "write" as const, stored };
@@ -90,7 +94,7 @@ export async function executeWrites(
     if (action === "invalid") return { key: file.key, outcome: "invalid", ...(stored ? { sha256: stored } : {}), reason: reason! };
     if (action === "unchanged") return { key: file.key, outcome: "unchanged", sha256: hash };
     const started = performance.now();
-    await storage.put(file.key, bytes ?? file.body, { contentType: file.contentType, cacheControl, sha256: hash });
+    await storage.put(file.key, bytes!, { contentType: file.contentType, cacheControl, sha256: hash });
     return { key: file.key, outcome: "written", ms: Math.round(performance.now() - started), sha256: hash };
   });
 }
