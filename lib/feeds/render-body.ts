@@ -27,8 +27,30 @@ export function renderBody(post: Post, summaryLength: number): RenderedBody {
   // Again after sanitising: it decodes character references, and "&#x1;" or "&#xFFFE;" would
   // become characters no XML document may hold.
   const html = stripXmlForbidden(sanitizeHtml(raw, sanitizeOptions(post.url))).trim();
-  const summarySource = post.description ?? html;
-  return { html, summary: truncateGraphemes(stripXmlForbidden(htmlToText(summarySource)), summaryLength) };
+  return { html, summary: post.description !== undefined ? summaryOf(post.description, summaryLength) : summaryOfBody(html, summaryLength) };
+}
+
+/** Plain text of `source` (HTML or text), cut to `length` characters. */
+function summaryOf(source: string, length: number): string {
+  return truncateGraphemes(stripXmlForbidden(htmlToText(source)), length);
+}
+
+/**
+ * summaryOf a sanitised body, turning only its start into text when that is enough: a summary
+ * is ~200 characters of a body of ~10 KB. The start ends before a tag; sanitize-html escapes
+ * every "<" that starts no tag, so the text before it comes out as it does from the whole body,
+ * and the start's text is the start of the whole's. A summary cut short within it is then the
+ * whole's (where it is cut depends only on what comes before, and on the character after);
+ * one that is not may go on past the start, and is made from the whole body.
+ */
+function summaryOfBody(html: string, length: number): string {
+  const end = html.indexOf("<", 8 * length);
+  if (end !== -1) {
+    const text = stripXmlForbidden(htmlToText(html.slice(0, end)));
+    const summary = truncateGraphemes(text, length);
+    if (summary !== text) return summary;
+  }
+  return summaryOf(html, length);
 }
 
 function sanitizeOptions(baseUrl: string): sanitizeHtml.IOptions {

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
 import { htmlToText, renderBody } from "../../lib/feeds/render-body.js";
+import { stripXmlForbidden, truncateGraphemes } from "../../lib/text.js";
 import { absolutize } from "../../lib/urls.js";
 import { parsePost } from "../../lib/posts/parse-post.js";
 import type { Post } from "../../lib/posts/post.js";
@@ -224,5 +226,26 @@ describe("htmlToText", () => {
 
   it("keeps inline elements' text together", () => {
     expect(htmlToText("<p>加<b>息</b>了</p>")).toBe("加息了");
+  });
+});
+
+describe("the summary of a body, made from its start when that is enough", () => {
+  // Pieces that matter to the text: tags that become spaces or nothing, entities, white space,
+  // characters of several code units and clusters of several characters, and characters XML forbids.
+  const pieces = [
+    "<p>", "</p>", "<br>", "<li>", "<b>粗</b>", "<img src=\"/x.png\" alt=\"a<b\">", "<script>x()</script>", "<span>", "</span>",
+    "a", "文字", " ", "  ", "\n", "\t", "&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&nbsp;", "&#x1;", "&#xD800;",
+    "👍🏽", "e\u0301", "🇨🇳", "🇨", "\u200d", "👩\u200d💻", "\u3000", "…", "x".repeat(30), "长".repeat(25),
+  ];
+  const body = fc.array(fc.constantFrom(...pieces), { maxLength: 120 }).map((p) => p.join(""));
+
+  it("is the summary of the whole body, for any body and length", () => {
+    fc.assert(
+      fc.property(body, fc.integer({ min: 1, max: 12 }), fc.constantFrom<Post["format"]>("html", "markdown"), (text, length, format) => {
+        const rendered = renderBody(postOf(text, { format }), length);
+        expect(rendered.summary).toBe(truncateGraphemes(stripXmlForbidden(htmlToText(rendered.html)), length));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
