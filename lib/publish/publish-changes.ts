@@ -264,7 +264,20 @@ async function rerenderAll(run: Run): Promise<boolean> {
 async function renderShown(run: Run, keys: string[]): Promise<Map<string, StoredItem> | undefined> {
   const items = new Map<string, StoredItem>();
   if (run.itemsCurrent) {
-    for (const dir of run.state.site.feeds) for (const item of run.state.feed(dir).items) items.set(item.key, item);
+    // Every feed showing a post holds the same item for it, but while a rescan on request corrects
+    // the feeds a step at a time, a feed it has not reached yet may hold an older one: where copies
+    // differ, none is trusted, and the post is read again.
+    const differing = new Set<string>();
+    for (const dir of run.state.site.feeds) {
+      for (const item of run.state.feed(dir).items) {
+        const held = items.get(item.key);
+        if (held === undefined && !differing.has(item.key)) items.set(item.key, item);
+        else if (held !== undefined && !sameItem(held, item)) {
+          items.delete(item.key);
+          differing.add(item.key);
+        }
+      }
+    }
   }
   let complete = true;
   // 64 in flight: after a new zone every shown post is read again, some 2,000 GETs at 10k posts.
@@ -274,6 +287,11 @@ async function renderShown(run: Run, keys: string[]): Promise<Map<string, Stored
     else complete = false;
   });
   return complete ? items : undefined;
+}
+
+function sameItem(a: StoredItem, b: StoredItem): boolean {
+  // The body first: most of an item, and compared without copying it.
+  return a.html === b.html && JSON.stringify({ ...a, html: "" }) === JSON.stringify({ ...b, html: "" });
 }
 
 /**
