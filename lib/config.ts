@@ -1,5 +1,5 @@
 import { closest } from "./closest.js";
-import { DEFAULT_FEED_LIMIT, type FeedsConfig, type Person, type SiteConfig, type WebSubConfig } from "./site-config.js";
+import { DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT, type FeedsConfig, type Person, type SiteConfig, type WebSubConfig } from "./site-config.js";
 import { ConfigError, InputError } from "./errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
 import { isKnownTimeZone } from "./zone.js";
@@ -330,12 +330,20 @@ function parseWebSub(v: unknown, problems: string[]): WebSubConfig | undefined {
  * the default, so a mapping that changes nothing hashes as the plain number does.
  */
 function parseLimit(v: unknown, problems: string[]): { default: number; byKind?: Partial<Record<FeedKind, number>> } {
-  if (!isRecord(v)) return { default: positiveInt(v, "feeds.limit", DEFAULT_FEED_LIMIT, problems) };
+  const length = (value: unknown, path: string, fallback: number): number => {
+    const n = positiveInt(value, path, fallback, problems);
+    if (n <= MAX_FEED_LIMIT) return n;
+    // A typo such as 50000 would have the function render tens of thousands of full articles into
+    // every feed a post is in, on every upload: past its memory and timeout, so nothing publishes.
+    problems.push(`${path} must be at most ${MAX_FEED_LIMIT.toLocaleString("en-US")} items (each carries its full article), got ${n.toLocaleString("en-US")}`);
+    return fallback;
+  };
+  if (!isRecord(v)) return { default: length(v, "feeds.limit", DEFAULT_FEED_LIMIT) };
   unknownKeys(v, BY_KIND_KEYS, "feeds.limit.", problems);
-  const fallback = positiveInt(v.default, "feeds.limit.default", DEFAULT_FEED_LIMIT, problems);
+  const fallback = length(v.default, "feeds.limit.default", DEFAULT_FEED_LIMIT);
   const byKind: Partial<Record<FeedKind, number>> = {};
   for (const [key, kind] of Object.entries(KIND_KEYS)) {
-    const limit = positiveInt(v[key], `feeds.limit.${key}`, fallback, problems);
+    const limit = length(v[key], `feeds.limit.${key}`, fallback);
     if (limit !== fallback) byKind[kind] = limit;
   }
   return Object.keys(byKind).length > 0 ? { default: fallback, byKind } : { default: fallback };

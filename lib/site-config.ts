@@ -71,6 +71,8 @@ export interface WebSubConfig {
 
 /** Items per feed unless `feeds.limit` says otherwise. */
 export const DEFAULT_FEED_LIMIT = 50;
+/** The most `feeds.limit` allows any feed: about 10 MB per file at the seed's article size. */
+export const MAX_FEED_LIMIT = 1_000;
 
 /** How many items a feed of this kind shows. */
 export function itemLimit(feeds: FeedsConfig, kind: FeedKind): number {

@@ -234,6 +234,10 @@ describe("parseConfig: feeds", () => {
       'feeds.limit.tags must be a whole number of at least 1, got "ten"',
     ]);
     expect(configError(`${MINIMAL}feeds:\n  limit: [50]\n`).problems).toEqual(["feeds.limit must be a whole number of at least 1, got a list"]);
+    // A typo that would put tens of thousands of full articles in every feed.
+    expect(configError(`${MINIMAL}feeds:\n  limit: 50000\n`).problems).toEqual(["feeds.limit must be at most 1,000 items (each carries its full article), got 50,000"]);
+    expect(configError(`${MINIMAL}feeds:\n  limit:\n    site: 1001\n`).problems).toEqual(["feeds.limit.site must be at most 1,000 items (each carries its full article), got 1,001"]);
+    expect(parseConfig(`${MINIMAL}feeds:\n  limit: 1000\n`).feeds.limit).toBe(1000);
   });
 
   it("refuses feeds.summary_length: 0", () => {
