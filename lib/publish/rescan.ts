@@ -270,8 +270,6 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   };
   const items = new Map<string, StoredItem>();
   const limitOf = (dir: string) => itemLimit(config.feeds, feedOfDir(dir).kind);
-  // Feeds rendered already, by an earlier step or this one: a post found gone must leave them too.
-  const rendered = (dir: string) => filled.has(dir) || (cursor.after !== null && dir <= cursor.after);
   const filled = new Set<string>();
   const again = new Set<string>();
   /** Chooses and renders one feed's items from the records, dropping the records of shown posts that are gone. */
@@ -279,8 +277,10 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
     const refs = () => (byDir.get(dir) ?? []).sort(compareRefs);
     const limit = limitOf(dir);
     // A shown post that is gone, no longer live, or changed since its record was made (its event
-    // is still on its way, or waits for the rescan to end) leaves the records now; its event puts
-    // it back where it belongs.
+    // is still on its way, or waits for the rescan to end) leaves the records now, and every feed
+    // it was in is filled again in this step, those the rescan has not reached yet too: its event
+    // treats it as new, so no later run would take it out of a feed it has left. Its event puts it
+    // back where it belongs.
     for (;;) {
       const missing = refs().slice(0, limit).filter((r) => !items.has(r.key));
       const found = await mapLimit(missing, 16, async (r) => [r.key, await liveItem(run, r.key, (post) => sameRecord(postRecord(post), records.get(r.key)!))] as const);
@@ -292,7 +292,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
         delete state.shard(shard)[key];
         for (const d of feeds) {
           byDir.set(d, byDir.get(d)!.filter((r) => r.key !== key));
-          if (d !== dir && rendered(d)) again.add(d);
+          if (d !== dir) again.add(d);
         }
       }
     }
@@ -315,7 +315,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
     await fill(dir);
     chunk.push(dir);
   }
-  // Feeds rendered before a post they show was found gone are rendered again without it.
+  // The other feeds of posts found gone, rendered again without them.
   for (const dir of again) {
     again.delete(dir);
     await fill(dir);

@@ -140,6 +140,27 @@ describe("a rescan too large for one invocation", () => {
     expect(JSON.stringify(await feedFiles(bucket))).toContain("悄悄改过");
   });
 
+  it("on request, takes a post changed since its scan out of every feed it was in at once, not only those rendered so far", async () => {
+    const bucket = await site();
+    const options: PublishOptions = { bucket, now: NOW, rescanWork: WORK };
+    // The newest post (in stock and IPO, and in the site feed, rendered first) changes once the
+    // scan has read it, its event still on its way.
+    const newest = POSTS[55]!;
+    let result = await publish(options, { changes: [], rebuild: true });
+    while (result.next?.after !== newest.key) result = await publish(options, { changes: [], rescan: result.next! });
+    expect(JSON.stringify(await feedFiles(bucket))).toContain("第 55 篇");
+    await bucket.put(`content/${newest.key}`, post("改过", "2022-05-28 07:00:00 +0800", "bank", "银行"));
+    result = await publish(options, { changes: [], rescan: result.next! });
+    // The step rendered the first feeds in folder order, not yet the post's stock and IPO feeds.
+    expect(result.next?.phase).toBe("render");
+    expect(result.next!.after! < "feeds/stock").toBe(true);
+    // Its old version is in no feed, so no feed shows what the others do not; the event brings the new one.
+    expect(JSON.stringify(await feedFiles(bucket))).not.toContain("第 55 篇");
+    await publish(options, { changes: [{ key: newest.key, removed: false }] });
+    while (result.next) result = await publish(options, { changes: [], rescan: result.next });
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+  });
+
   it("over unchanged content writes nothing to feeds/ or state/, in steps or in one call", async () => {
     const bucket = await site();
     for (const rescanWork of [WORK, Infinity]) {
