@@ -278,9 +278,9 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
     const limit = limitOf(dir);
     // A shown post that is gone, no longer live, or changed since its record was made (its event
     // is still on its way, or waits for the rescan to end) leaves the records now, and every feed
-    // it was in is filled again in this step, those the rescan has not reached yet too: its event
-    // treats it as new, so no later run would take it out of a feed it has left. Its event puts it
-    // back where it belongs.
+    // it was in is filled again in this step, whether the rescan has reached it or not: its event
+    // will take it for a new post, so nothing else would take it out of the feeds it has left.
+    // The event puts it back where it belongs.
     for (;;) {
       const missing = refs().slice(0, limit).filter((r) => !items.has(r.key));
       const found = await mapLimit(missing, 16, async (r) => [r.key, await liveItem(run, r.key, (post) => sameRecord(postRecord(post), records.get(r.key)!))] as const);
