@@ -166,7 +166,7 @@ describe("incremental publishing", () => {
     const coverage = { ...COVERAGE };
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40, size: "max" }), (ops) => replay(ops, coverage)),
-      { numRuns: 200, seed: SEED },
+      { numRuns: 400, seed: SEED },
     );
     // The property is only as good as the cases it reached: feeds longer than items plus reserve,
     // and the rebuild that follows when the reserve runs out.
