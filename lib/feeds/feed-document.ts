@@ -1,7 +1,7 @@
 import type { SiteConfig } from "../config.js";
 import type { Post } from "../posts/post.js";
-import { FEEDS_PREFIX } from "../layout.js";
 import { feedNameOf } from "../names.js";
+import { SITE_FEED } from "./choose.js";
 import { firstBodyImage } from "./lead-image.js";
 import { renderBody } from "./render-body.js";
 import { FEED_FILES, OPML_FILE, PAGE_FILE, type DocumentItem, type FeedDefinition, type FeedDocument, type FeedItem, type FeedListing } from "./model.js";
@@ -64,13 +64,13 @@ export function toDocumentItem({ categories: names, tags, ...item }: FeedItem, c
  * is listed on the site feed's page; other feeds ignore it.
  */
 export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: SiteConfig, feeds?: FeedDefinition[]): FeedDocument {
-  const link = (file: keyof typeof FEED_FILES) => publicUrl(`${feed.dir}/${FEED_FILES[file].name}`, config);
+  const urls = folderUrls(feed.dir, config);
   const newest = items.reduce((max, i) => Math.max(max, i.updated.getTime()), 0);
   return {
     title: feed.kind === "site" ? config.title : `${config.title} - ${displayTitle(feed, config)}`,
     description: config.description,
     homeUrl: `${config.url}${config.baseurl}/`,
-    links: { rss: link("rss"), atom: link("atom"), json: link("json") },
+    links: urls.links,
     language: config.lang,
     timeZone: config.timezone,
     // An empty feed has no newest item; the epoch keeps the output independent of the clock.
@@ -82,25 +82,22 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     ...(config.feeds.websub ? { hubs: config.feeds.websub.hubs } : {}),
     ...(config.feeds.excerpt?.includes(feed.kind) ? { excerpt: true as const } : {}),
     items: items.map((item) => toDocumentItem(item, config)),
-    pages: { self: publicUrl(`${feed.dir}/${PAGE_FILE.name}`, config), index: publicUrl(`${SITE_DIR}/${PAGE_FILE.name}`, config), opml: publicUrl(OPML_FILE.key, config) },
+    pages: { self: urls.page, index: folderUrls(SITE_FEED.dir, config).page, opml: publicUrl(OPML_FILE.key, config) },
     ...(feed.kind === "site" && feeds ? { feeds: listFeeds(feeds, config) } : {}),
   };
 }
 
-const SITE_DIR = FEEDS_PREFIX.slice(0, -1);
 const KIND_ORDER = { site: 0, category: 1, tag: 2, author: 3 } as const;
 
 /** Every feed as the site feed's page lists it: the site feed, then categories, tags and authors, each by folder. */
 function listFeeds(feeds: FeedDefinition[], config: SiteConfig): FeedListing[] {
   const unique = [...new Map(feeds.map((f) => [f.dir, f])).values()];
   unique.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
-  return unique.map((f) => {
-    const url = (name: string) => publicUrl(`${f.dir}/${name}`, config);
-    return {
-      kind: f.kind,
-      title: displayTitle(f, config),
-      page: url(PAGE_FILE.name),
-      links: { rss: url(FEED_FILES.rss.name), atom: url(FEED_FILES.atom.name), json: url(FEED_FILES.json.name) },
-    };
-  });
+  return unique.map((f) => ({ kind: f.kind, title: displayTitle(f, config), ...folderUrls(f.dir, config) }));
+}
+
+/** Absolute URLs of a feed folder's three formats and of its page. */
+function folderUrls(dir: string, config: SiteConfig): Pick<FeedListing, "links" | "page"> {
+  const url = (name: string) => publicUrl(`${dir}/${name}`, config);
+  return { links: { rss: url(FEED_FILES.rss.name), atom: url(FEED_FILES.atom.name), json: url(FEED_FILES.json.name) }, page: url(PAGE_FILE.name) };
 }
