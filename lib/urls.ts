@@ -41,11 +41,12 @@ export function webUrl(url: string): string | undefined {
   }
 }
 
-/** True when `value` parses as an absolute URL (with `web`, an http(s) one with a host). */
+/** True when `value` parses as an absolute URL (with `web`, an http(s) one with a host: webUrl). */
 export function isAbsoluteUrl(value: string, web = false): boolean {
+  if (web) return webUrl(value) !== undefined;
   try {
-    const url = new URL(value);
-    return !web || ((url.protocol === "https:" || url.protocol === "http:") && url.host !== "");
+    new URL(value);
+    return true;
   } catch {
     return false;
   }
