@@ -123,7 +123,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
       renderAndWrite(() => renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config, all), f.posts.map((p) => p.key)),
     )
   ).flat();
-  writes.push(...(await renderAndWrite(() => [renderIndex(feeds.map((f) => f.feed), config)], [])));
+  writes.push(...(await renderAndWrite(() => [renderIndex(all, config)], [])));
   const produced = new Set(writes.map((w) => w.key));
   const stale = (await output.list(FEEDS_PREFIX)).filter(
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
