@@ -32,9 +32,13 @@ a browser that opens a feed gets its page. --once publishes what is there and st
     once: { type: "boolean", default: false },
   },
 );
-if (!/^\d+$/.test(values.port) || Number(values.port) > 65535) usageError(`--port must be a port number, got "${values.port}"`);
+/** Refuses, as a usage error, an option value that is no port number. */
+function checkPort(option: string, value: string): void {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) usageError(`--${option} must be a port number, got "${value}"`);
+}
+checkPort("port", values.port);
 const webPort = values["web-port"] ?? String(Number(values.port) + 1);
-if (!/^\d+$/.test(webPort) || Number(webPort) > 65535) usageError(`--web-port must be a port number, got "${webPort}"`);
+checkPort("web-port", webPort);
 const BUCKET = "feedpub-dev";
 
 requireContentFolder(values.content);
