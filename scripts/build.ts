@@ -14,8 +14,8 @@ const values = parseCli(
 
 Builds every feed from the posts in --content (default content/) into <out>/feeds/ (default public/).
 Items rendered by earlier builds are kept in --cache (default ${DEFAULT_CACHE}/), and a post
-whose file and settings are unchanged is not rendered again; the feeds are the same bytes either
-way. The folder can be deleted at any time. --no-cache builds without reading or writing it.
+whose file and settings are unchanged is not read or rendered again (unless a feed shows it, when
+it is read but not rendered); the feeds are the same bytes either way. The folder can be deleted at any time. --no-cache builds without reading or writing it.
 Exits 1 when a post was rejected or a file did not parse back (every other post is still
 published), 2 when the configuration is invalid.`,
   {
@@ -32,11 +32,17 @@ const cache = values["no-cache"] ? undefined : (values.cache ?? DEFAULT_CACHE);
 
 try {
   const started = performance.now();
+  const code = cache !== undefined ? await codeIdentity(import.meta.url) : "";
   const report = await buildAll({
     content: createFsStorage({ base: values.content }),
     output: createFsStorage({ base: values.out }),
     now: new Date(),
-    ...(cache !== undefined ? { renderCache: { store: createFsStorage({ base: join(cache, "render") }), code: await codeIdentity(import.meta.url) } } : {}),
+    ...(cache !== undefined
+      ? {
+          renderCache: { store: createFsStorage({ base: join(cache, "render") }), code },
+          scanCache: { store: createFsStorage({ base: join(cache, "scan") }), code },
+        }
+      : {}),
   });
   console.log(formatSummary(report, values.out, performance.now() - started, cache));
   process.exitCode = report.rejected.length > 0 || report.invalid.length > 0 ? 1 : 0;

@@ -22,6 +22,7 @@ export function formatSummary(report: BuildReport, out: string, ms: number, cach
     `  categories: ${categories.map((c) => `${c.feed.name} (${c.total})`).join(", ") || "none"}`,
     `  tags:       ${tags.length}`,
     `  authors:    ${authors.length}`,
+    ...(cache === undefined ? [] : [`  scan:       ${report.known} posts unchanged since the last build, ${read - report.known} read`]),
     `  items:      ${report.rendered} rendered, ${cache === undefined ? "no render cache (--no-cache)" : `${report.reused} from the render cache in ${cache}/`}`,
     `  files:      ${written} written, ${unchanged} unchanged, ${report.invalid.length} not written (invalid), ${report.deleted.length} removed, under ${out}/feeds/`,
   ];

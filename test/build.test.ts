@@ -258,12 +258,18 @@ describe("scripts/build.ts", () => {
     const cache = path.join(await fresh(), "cache dir");
     const [first, second, none] = [await fresh(), await fresh(), await fresh()];
 
-    expect((await runCli(content, first, ["--cache", cache])).stdout).toMatch(/^ {2}items: +3 rendered, 0 from the render cache in .*cache dir\/$/m);
+    const cold = (await runCli(content, first, ["--cache", cache])).stdout;
+    expect(cold).toMatch(/^ {2}items: +3 rendered, 0 from the render cache in .*cache dir\/$/m);
+    // Posts written a moment ago are read again (test/publish/scan-cache.test.ts shows them skipped).
+    expect(cold).toMatch(/^ {2}scan: +0 posts unchanged since the last build, 3 read$/m);
     expect((await runCli(content, second, ["--cache", cache])).stdout).toMatch(/^ {2}items: +0 rendered, 3 from the render cache in .*cache dir\/$/m);
     const stamps = await fileStamps(cache);
-    expect(stamps.size).toBe(3);
+    // Three items, and the scan's summaries.
+    expect(stamps.size).toBe(4);
     await new Promise((r) => setTimeout(r, 20));
-    expect((await runCli(content, none, ["--no-cache"])).stdout).toMatch(/^ {2}items: +3 rendered, no render cache \(--no-cache\)$/m);
+    const uncached = (await runCli(content, none, ["--no-cache"])).stdout;
+    expect(uncached).toMatch(/^ {2}items: +3 rendered, no render cache \(--no-cache\)$/m);
+    expect(uncached).not.toMatch(/scan:/);
     expect(await fileStamps(cache)).toEqual(stamps);
 
     const tree = await readTree(first);

@@ -42,7 +42,7 @@ export interface PostImage {
 /** What choosing feeds needs of a post; all a full build keeps of the posts it does not show. */
 export type PostSummary = Pick<Post, "key" | "date" | "wall" | "categories" | "tags" | "authorFeed" | "draft">;
 
-export function summarise({ key, date, wall, categories, tags, authorFeed, draft }: Post): PostSummary {
+export function summarise({ key, date, wall, categories, tags, authorFeed, draft }: PostSummary): PostSummary {
   return { key, date, ...(wall !== undefined ? { wall } : {}), categories, tags, ...(authorFeed !== undefined ? { authorFeed } : {}), draft };
 }
 
@@ -51,9 +51,9 @@ export function summarise({ key, date, wall, categories, tags, authorFeed, draft
  * 100k summaries, about 35 MB as summarise makes them). Each category, tag and author name is one
  * string however many posts name it, and each list of categories or of tags one array, frozen,
  * which saves about a third; no string sliced from a post's text is kept, since a slice keeps the
- * whole text alive.
+ * whole text alive. A summary (one the scan cache kept) is shared the same way.
  */
-export function summariser(): (post: Post) => PostSummary {
+export function summariser(): (post: PostSummary) => PostSummary {
   const names = new Map<string, string>();
   const lists = new Map<string, string[]>();
   // structuredClone makes a string of its own, never a slice of the text it came from.

@@ -14,6 +14,7 @@ import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadItem, loadPost } from "./read-posts.js";
 import { openRenderCache, type RenderCacheOptions } from "./render-cache.js";
+import { openScanCache, stampOf, type ScanCacheOptions } from "./scan-cache.js";
 import { loadSiteState, SITE_STATE_KEY, STATE_VERSION, type SiteState } from "./state-store.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, sha256, type InvalidFile, type WriteOutcome } from "./write-files.js";
 import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
@@ -32,6 +33,8 @@ export interface BuildOptions {
   reserveSize?: number;
   /** Items rendered by earlier builds, reused for posts whose bytes and settings are unchanged; none by default. */
   renderCache?: RenderCacheOptions;
+  /** Summaries of posts read by earlier builds, reused for files unchanged since; only where `content` is a folder. */
+  scanCache?: ScanCacheOptions;
 }
 
 export interface BuildReport {
@@ -51,6 +54,8 @@ export interface BuildReport {
   rendered: number;
   /** Posts shown in some feed whose item came from the render cache. */
   reused: number;
+  /** Posts not read by the scan: their files were unchanged since the scan cache's last build. */
+  known: number;
 }
 
 /**
@@ -77,10 +82,23 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
 
   // Only a summary of each post is kept, so memory grows as little as it can with the size of the site.
   const summarise = summariser();
+  const scan = options.scanCache && (await openScanCache(options.scanCache, config));
+  let known = 0;
   const posts = (await mapLimit(keys, concurrency, async (key) => {
+    // Stamped before it is read: a change made while it is read gives the next build another stamp.
+    const stamp = scan && stampOf(content, key);
+    const summary = stamp && scan.known(key, stamp);
+    if (summary) {
+      known++;
+      return summarise(summary);
+    }
     const post = await rejecting(key, () => loadPost(content, key, config, "head"));
-    return post && summarise(post);
+    if (!post) return undefined;
+    const read = summarise(post);
+    if (stamp) scan.remember(key, stamp, read);
+    return read;
   })).filter((p): p is PostSummary => p !== undefined);
+  await scan?.save();
 
   const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * longestFeed(config.feeds)) : 0);
   const wanted = [...new Set(feeds.flatMap((f) => f.posts.map((p) => p.key)))];
@@ -149,6 +167,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     invalid,
     rendered,
     reused: items.size - rendered,
+    known,
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, fstatSync, openSync, readFile as readFileCallback, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFile as readFileCallback, readSync, statSync } from "node:fs";
 import { mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { dirname, join, resolve, sep } from "node:path";
@@ -43,6 +43,20 @@ export interface FsStorage extends Storage {
    * null when there is no such key. Refuses, unread, an object over `options.maxBytes` as get does.
    */
   getStart(key: string, length: number, options?: GetOptions): Promise<ObjectStart | null>;
+  /** What tells the file's bytes apart without reading them, or null when there is no such key. */
+  stamp(key: string): FileStamp | null;
+}
+
+/**
+ * A file's identity and times, as git's index keeps them to know a file unchanged unread: a write
+ * changes its size or its change time (ctime, which no tool can set back, unlike mtime), and a
+ * file put in its place has another inode.
+ */
+export interface FileStamp {
+  /** Device, inode, size, and modification and change times in ns, in one string. */
+  id: string;
+  /** The later of the modification and change times, in ms since the epoch. */
+  changedMs: number;
 }
 
 /** Storage on the local file system: key "a/b.xml" is the file `<base>/a/b.xml`. */
@@ -158,6 +172,19 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
         assertValidKey("get", key);
         return readStart(key, length, options?.maxBytes);
       } catch (error) {
+        throw fail("get", key, error);
+      }
+    },
+
+    stamp(key) {
+      try {
+        assertValidKey("get", key);
+        const stats = statSync(pathOf(key), { bigint: true, throwIfNoEntry: false });
+        if (!stats?.isFile()) return null;
+        const { dev, ino, size, mtimeNs, ctimeNs } = stats;
+        return { id: `${dev}:${ino}:${size}:${mtimeNs}:${ctimeNs}`, changedMs: Number((mtimeNs > ctimeNs ? mtimeNs : ctimeNs) / 1_000_000n) };
+      } catch (error) {
+        if (MISSING.has(errorCode(error) ?? "")) return null;
         throw fail("get", key, error);
       }
     },

@@ -112,6 +112,21 @@ describe("fs storage on disk", () => {
     await expect(storage.getStart("../escape", 4)).rejects.toThrow(/Invalid key/);
   });
 
+  it("stamps a file so that a rewrite of the same size is told apart, and stamps nothing that is not a file", async () => {
+    const storage = createFsStorage({ base });
+    await storage.put("posts/a.md", "0123456789");
+    const first = storage.stamp("posts/a.md");
+    expect(first?.changedMs).toBeGreaterThan(Date.now() - 60_000);
+    expect(storage.stamp("posts/a.md")).toEqual(first);
+    // Written again whole (a new file renamed over it, as every put is): another stamp.
+    await storage.put("posts/a.md", "9876543210");
+    expect(storage.stamp("posts/a.md")?.id).not.toBe(first?.id);
+    expect(storage.stamp("posts/missing.md")).toBeNull();
+    expect(storage.stamp("posts")).toBeNull();
+    expect(storage.stamp("posts/a.md/child")).toBeNull();
+    expect(() => storage.stamp("../escape")).toThrow(/Invalid key/);
+  });
+
   it("lists nothing, without creating base, when base does not exist yet", async () => {
     expect(await createFsStorage({ base }).list("")).toEqual([]);
     await expect(stat(base)).rejects.toMatchObject({ code: "ENOENT" });
