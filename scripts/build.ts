@@ -1,5 +1,6 @@
 // Local build: `npm start` builds content/ into public/; `npm run build -- --content <dir> --out <dir>`.
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { join, resolve } from "node:path";
 import { ConfigError } from "../lib/errors.js";
 import { buildAll } from "../lib/publish/build-all.js";
 import { createFsStorage } from "../lib/storage/fs.js";
@@ -26,6 +27,11 @@ published), 2 when the configuration is invalid.`,
   },
 );
 
+/** A short name for a folder, the same whichever way its path is written. */
+function folderId(dir: string): string {
+  return createHash("sha256").update(resolve(dir)).digest("hex").slice(0, 16);
+}
+
 requireContentFolder(values.content);
 if (values["no-cache"] && values.cache !== undefined) usageError("--cache and --no-cache cannot both be given (see --help)");
 const cache = values["no-cache"] ? undefined : (values.cache ?? DEFAULT_CACHE);
@@ -39,8 +45,10 @@ try {
     now: new Date(),
     ...(cache !== undefined
       ? {
-          renderCache: { store: createFsStorage({ base: join(cache, "render") }), code },
-          scanCache: { store: createFsStorage({ base: join(cache, "scan") }), code },
+          // Each content folder has its own: two sites built with the same cache keep theirs, and
+          // a build removes the items it no longer shows.
+          renderCache: { store: createFsStorage({ base: join(cache, "render", folderId(values.content)) }), code, prune: true },
+          scanCache: { store: createFsStorage({ base: join(cache, "scan", folderId(values.content)) }), code },
         }
       : {}),
   });

@@ -158,7 +158,7 @@ async function buildWith(content: string, cache: string | null, code = "test-cod
     content: createFsStorage({ base: content }),
     output: createFsStorage({ base: out }),
     now: NOW,
-    ...(cache ? { renderCache: { store: createFsStorage({ base: cache }), code } } : {}),
+    ...(cache ? { renderCache: { store: createFsStorage({ base: cache }), code, prune: true } } : {}),
   });
   return { out, report, tree: await readTree(out) };
 }
@@ -191,12 +191,15 @@ describe("buildAll with a render cache", () => {
     await buildWith(content, cache);
     await writeFiles(content, { "2022-05-21-two.md": post(["title: 第二篇改", "date: 2022-05-21 09:00:00 +0800", "categories: stock"]) });
     const edited = await buildWith(content, cache);
-    expect(edited.report).toMatchObject({ rendered: 1, reused: 3 });
+    // The edited post's old item is removed: one entry per shown post.
+    expect(edited.report).toMatchObject({ rendered: 1, reused: 3, pruned: 1 });
+    expect((await readTree(cache)).size).toBe(4);
     expectSameTree((await buildWith(content, null)).tree, edited.tree);
 
     await writeFiles(content, { "_config.yml": configYaml("feeds:\n  summary_length: 20\n") });
     const reconfigured = await buildWith(content, cache);
-    expect(reconfigured.report).toMatchObject({ rendered: 4, reused: 0 });
+    expect(reconfigured.report).toMatchObject({ rendered: 4, reused: 0, pruned: 4 });
+    expect((await readTree(cache)).size).toBe(4);
     expectSameTree((await buildWith(content, null)).tree, reconfigured.tree);
     // Other code renders everything itself.
     expect((await buildWith(content, cache, "other-code")).report.rendered).toBe(4);

@@ -56,6 +56,8 @@ export interface BuildReport {
   reused: number;
   /** Posts not read by the scan: their files were unchanged since the scan cache's last build. */
   known: number;
+  /** Render cache entries removed because this build did not use them (RenderCacheOptions.prune). */
+  pruned: number;
 }
 
 /**
@@ -111,6 +113,8 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     items.set(key, loaded.item);
     if (loaded.rendered) rendered++;
   });
+  // Every shown post has asked for its item: what no post asked for is left from earlier builds.
+  const pruned = cache ? await cache.prune() : 0;
 
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
   // Equal bytes are not rewritten, but a new Cache-Control must reach every object.
@@ -168,6 +172,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     rendered,
     reused: items.size - rendered,
     known,
+    pruned,
   };
 }
 

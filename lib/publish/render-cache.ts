@@ -3,6 +3,7 @@ import type { SiteConfig } from "../config.js";
 import type { FeedItem } from "../feeds/model.js";
 import type { Storage } from "../storage/types.js";
 import { fromStoredItem, toStoredItem, type StoredItem } from "./feed-state.js";
+import { mapLimit } from "./map-limit.js";
 
 /**
  * Items rendered by earlier builds, so that a build renders only the posts that changed since.
@@ -13,13 +14,18 @@ import { fromStoredItem, toStoredItem, type StoredItem } from "./feed-state.js";
  * the store can be deleted, or hold another version's entries, at any time.
  */
 
-/** Where the entries live: any Storage (a local folder, a bucket prefix); get and put are all it uses. */
-export type RenderCacheStore = Pick<Storage, "get" | "put">;
+/** Where the entries live: any Storage (a local folder, a bucket prefix); pruning also lists and deletes. */
+export type RenderCacheStore = Pick<Storage, "get" | "put"> & Partial<Pick<Storage, "list" | "delete">>;
 
 export interface RenderCacheOptions {
   store: RenderCacheStore;
   /** Names the code that renders, such as a hash of the running bundle: entries of other code are never read. */
   code: string;
+  /**
+   * The store is this site's alone, so `prune` may remove what one build did not use. Without it
+   * prune removes nothing: a store shared by sites holds entries another site still needs.
+   */
+  prune?: boolean;
 }
 
 export interface RenderCache {
@@ -28,6 +34,12 @@ export interface RenderCache {
    * else `render()`'s, which is then stored. An error of `render` passes through, and nothing is stored.
    */
   item(key: string, bytes: Uint8Array, render: () => FeedItem): Promise<FeedItem>;
+  /**
+   * After a build has asked for every item its feeds show: removes every entry it did not read or
+   * write (an edited post's old item, every item of an earlier configuration), so the store holds
+   * about one entry per shown post. Only with `prune` set; returns how many entries went.
+   */
+  prune(): Promise<number>;
 }
 
 const FORMAT = "feedpub render cache";
@@ -35,24 +47,36 @@ const FORMAT = "feedpub render cache";
 const VERSION = 1;
 
 /** The cache for builds under `config`. */
-export function openRenderCache({ store, code }: RenderCacheOptions, config: SiteConfig): RenderCache {
+export function openRenderCache({ store, code, prune = false }: RenderCacheOptions, config: SiteConfig): RenderCache {
   // Every setting but the feed lengths, which only decide which posts are shown. The input limits
   // stay in: a cached item skips reading its post whole, where they may now reject it.
   const { limit: _limit, limitByKind: _byKind, ...feeds } = config.feeds;
   const prefix = createHash("sha256").update(JSON.stringify({ format: FORMAT, version: VERSION, code, config: { ...config, feeds } }));
   const entryKey = (hash: string) => `${hash.slice(0, 2)}/${hash}.json`;
+  const used = new Set<string>();
 
   return {
     async item(key, bytes, render) {
       const hash = hashOf(prefix, key, bytes);
+      used.add(entryKey(hash));
       const cached = readEntry(await store.get(entryKey(hash)), hash, key);
       if (cached) return cached;
       const item = render();
       await store.put(entryKey(hash), writeEntry(hash, toStoredItem(key, item)), { contentType: "text/plain; charset=utf-8" });
       return item;
     },
+    async prune() {
+      const { list, delete: remove } = store;
+      if (!prune || !list || !remove) return 0;
+      // Only what has an entry's name: nothing else in the store is the cache's to remove.
+      const unused = (await list.call(store, "")).filter((key) => ENTRY_KEY.test(key) && !used.has(key));
+      await mapLimit(unused, 16, (key) => remove.call(store, key));
+      return unused.length;
+    },
   };
 }
+
+const ENTRY_KEY = /^[0-9a-f]{2}\/[0-9a-f]{64}\.json$/;
 
 /**
  * An entry: one line of JSON saying what it is, then the item as JSON. The first line names the

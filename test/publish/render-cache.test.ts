@@ -124,4 +124,48 @@ describe("render cache", () => {
       expect(s.calls.n).toBe(1);
     });
   });
+
+  describe("pruning", () => {
+    const OTHER = "2022-05-21-other.md";
+
+    it("removes the entries a build did not ask for, and nothing that is not an entry", async () => {
+      const store = createMemoryStorage();
+      const first = setup(store);
+      await first.item();
+      await first.item(OTHER);
+      await store.put("README.txt", "not the cache's");
+      expect(await store.list("")).toHaveLength(3);
+
+      // The next build shows only the first post.
+      const next = openRenderCache({ store, code: "code-1", prune: true }, CONFIG);
+      let renders = 0;
+      expect(await next.item(KEY, BYTES, () => (renders++, ITEM))).toEqual(ITEM);
+      expect(await next.prune()).toBe(1);
+      expect(renders).toBe(0);
+      const left = await store.list("");
+      expect(left).toContain("README.txt");
+      expect(left).toHaveLength(2);
+      // What is left is the entry it used: found again without rendering.
+      await setup(store).item();
+      expect(renders).toBe(0);
+    });
+
+    it("keeps what it rendered itself, and every entry of an earlier configuration goes", async () => {
+      const store = createMemoryStorage();
+      await setup(store).item();
+      const retitled = openRenderCache({ store, code: "code-1", prune: true }, { ...CONFIG, title: "别的" });
+      await retitled.item(KEY, BYTES, () => ITEM);
+      expect(await retitled.prune()).toBe(1);
+      expect(await store.list("")).toHaveLength(1);
+    });
+
+    it("removes nothing from a store it was not told is the site's alone", async () => {
+      const store = createMemoryStorage();
+      await setup(store).item(OTHER);
+      const shared = openRenderCache({ store, code: "code-1" }, CONFIG);
+      await shared.item(KEY, BYTES, () => ITEM);
+      expect(await shared.prune()).toBe(0);
+      expect(await store.list("")).toHaveLength(2);
+    });
+  });
 });
