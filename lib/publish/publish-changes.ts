@@ -176,6 +176,8 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   // Files a killed run may have left half-written: their feeds are rendered again from the state.
   const verify = new Set(journal?.files ?? []);
   const verifyDirs = [...new Set([...verify].map(dirOfFile))].filter((dir) => site.feeds.includes(dir));
+  // Shown posts the configuration change found dated otherwise than the feeds place them (see renderShown).
+  let moved: string[] = [];
   const start = async (): Promise<Run | null> => {
     const state = createWorkingState(bucket, structuredClone(site));
     await state.load([], verifyDirs);
@@ -188,7 +190,11 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
       // Only a Cache-Control, feed length or input limit change keeps the stored items as rendering would make them.
       itemsCurrent: site.render === renderHash(config),
     };
-    if (changed && !(await (reorder ? reindexAll(run) : rerenderAll(run)))) return null;
+    if (changed) {
+      const found = await (reorder ? reindexAll(run) : rerenderAll(run));
+      if (!found) return null;
+      moved = found;
+    }
     if (changed) {
       // `limits` stays as the last full build wrote it: only a full build knows every record carries its date as written.
       Object.assign(run.state.site, { config: hash, membership: membershipHash(config), render: renderHash(config), cacheControl });
@@ -204,8 +210,9 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     .filter(([key, date]) => date <= now.getTime() && !changes.some((c) => c.key === key))
     .map(([key]) => ({ key, removed: false }))
     .sort((a, b) => (a.key < b.key ? -1 : 1));
-  // Changes kept while a rescan ran come first: they happened before this call's.
-  const carried = (run.state.site.pendingChanges ?? []).map((key) => ({ key, removed: false }));
+  // Changes kept while a rescan ran or held back come first: they happened before this call's.
+  // Before them, the posts found moved: every other post joins feeds in date order again.
+  const carried = [...new Set([...moved, ...(run.state.site.pendingChanges ?? [])])].map((key) => ({ key, removed: false }));
   const all = [...carried, ...changes, ...due];
   let applied = await applyChanges(run, all);
   if (applied.failure instanceof PostBugError) {
@@ -241,27 +248,36 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
 /**
  * After a configuration change that keeps every feed's posts (see membershipHash), renders the
  * items of every feed again, reading each shown post once: a few thousand reads, not the whole
- * site. False when a shown post is gone or no longer live (its event is still on its way): then
- * only a full build knows the feeds.
+ * site. Gives the shown posts found moved (renderShown), whose changes must be applied first; null
+ * when a shown post is gone or no longer live (its event is still on its way): then only a full
+ * build knows the feeds.
  */
-async function rerenderAll(run: Run): Promise<boolean> {
+async function rerenderAll(run: Run): Promise<string[] | null> {
   const { state } = run;
   await state.load([], state.site.feeds);
-  const items = await renderShown(run, state.site.feeds.flatMap((dir) => state.feed(dir).items.map((i) => i.key)));
-  if (!items) return false;
+  const placed = new Map<string, number[]>();
+  for (const dir of state.site.feeds) for (const i of state.feed(dir).items) placed.set(i.key, [...(placed.get(i.key) ?? []), i.published]);
+  const shown = await renderShown(run, placed);
+  if (!shown) return null;
   for (const dir of state.site.feeds) {
     const feed = state.feed(dir);
-    feed.items = feed.items.map((i) => items.get(i.key)!);
+    feed.items = feed.items.map((i) => shown.items.get(i.key)!);
     state.touchFeed(dir);
   }
-  return true;
+  return shown.moved;
 }
 
 /**
  * The items of the posts the feeds show, each rendered once; the stored ones are reused while
- * they are current. Undefined when a post to render is not live as the state says (see liveItem).
+ * they are current. `placed` gives each post's dates as the feeds place it. Undefined when a post
+ * to render is not live as the state says (see liveItem).
+ *
+ * `moved` names the posts read again whose date is no longer one they are placed by: changed since
+ * their last change was applied (held back, or still on its way). Each feed keeps its items in
+ * date order and places a joining post by them, so such an item must be moved (its change applied)
+ * before any other post joins, or that post would be placed by a date out of order, for good.
  */
-async function renderShown(run: Run, keys: string[]): Promise<Map<string, StoredItem> | undefined> {
+async function renderShown(run: Run, placed: ReadonlyMap<string, readonly number[]>): Promise<{ items: Map<string, StoredItem>; moved: string[] } | undefined> {
   const items = new Map<string, StoredItem>();
   if (run.itemsCurrent) {
     // Every feed showing a post holds the same item for it, but while a rescan on request corrects
@@ -280,13 +296,17 @@ async function renderShown(run: Run, keys: string[]): Promise<Map<string, Stored
     }
   }
   let complete = true;
+  const moved: string[] = [];
   // 64 in flight: after a new zone every shown post is read again, some 2,000 GETs at 10k posts.
-  await mapLimit([...new Set(keys)].filter((key) => !items.has(key)), 64, async (key) => {
+  await mapLimit([...placed.keys()].filter((key) => !items.has(key)), 64, async (key) => {
     const item = await liveItem(run, key);
-    if (item) items.set(key, item);
-    else complete = false;
+    if (!item) complete = false;
+    else {
+      items.set(key, item);
+      if (placed.get(key)!.some((date) => date !== item.published)) moved.push(key);
+    }
   });
-  return complete ? items : undefined;
+  return complete ? { items, moved: moved.sort(compareKeys) } : undefined;
 }
 
 function sameItem(a: StoredItem, b: StoredItem): boolean {
@@ -298,10 +318,11 @@ function sameItem(a: StoredItem, b: StoredItem): boolean {
  * After a new zone or feed length, chooses every feed again from the post records: each date
  * written without an offset is read again in the new zone (a post may become scheduled, or come
  * due), and the shown posts are rendered again, each read once. At most 256 shard reads and the
- * shown posts, not the whole site. False when a shown post is not live as recorded, or a date cannot
- * be read in the new zone: then only a full build knows the feeds.
+ * shown posts, not the whole site. Gives the shown posts found moved, as rerenderAll does; null
+ * when a shown post is not live as recorded, or a date cannot be read in the new zone: then only a
+ * full build knows the feeds.
  */
-async function reindexAll(run: Run): Promise<boolean> {
+async function reindexAll(run: Run): Promise<string[] | null> {
   const { state, config, now } = run;
   const { site } = state;
   const shardIds = await state.listShards();
@@ -320,7 +341,7 @@ async function reindexAll(run: Run): Promise<boolean> {
   // The scheduled posts first: those the records move there below are already dated in the new zone.
   for (const [key, date] of Object.entries(site.scheduled)) {
     const moved = dated(date, site.scheduledWall?.[key]);
-    if (moved === null) return false;
+    if (moved === null) return null;
     site.scheduled[key] = moved; // come due: published below with the changes
   }
   const byDir = new Map<string, Ref[]>(site.feeds.map((dir) => [dir, []]));
@@ -329,7 +350,7 @@ async function reindexAll(run: Run): Promise<boolean> {
     state.touchShard(id); // written only if it changed
     for (const [key, record] of Object.entries(shard)) {
       const date = dated(record.date, record.wall);
-      if (date === null) return false;
+      if (date === null) return null;
       if (date > now.getTime()) {
         delete shard[key];
         schedule(site, key, date, record.wall);
@@ -346,17 +367,18 @@ async function reindexAll(run: Run): Promise<boolean> {
   await state.load([], [...byDir.keys()]);
   for (const refs of byDir.values()) refs.sort(compareRefs);
   const limitOf = (dir: string) => itemLimit(config.feeds, feedOfDir(dir).kind);
-  const items = await renderShown(run, [...byDir].flatMap(([dir, refs]) => refs.slice(0, limitOf(dir)).map((r) => r.key)));
-  if (!items) return false;
+  const placed = new Map([...byDir].flatMap(([dir, refs]) => refs.slice(0, limitOf(dir)).map((r) => [r.key, [r.date]] as const)));
+  const shown = await renderShown(run, placed);
+  if (!shown) return null;
   for (const [dir, refs] of byDir) {
     const feed = state.feed(dir);
     const limit = limitOf(dir);
-    feed.items = refs.slice(0, limit).map((r) => items.get(r.key)!);
+    feed.items = refs.slice(0, limit).map((r) => shown.items.get(r.key)!);
     feed.reserve = refs.slice(limit, limit + run.reserveSize);
     feed.total = refs.length;
     state.touchFeed(dir);
   }
-  return true;
+  return shown.moved;
 }
 
 interface Applied {
@@ -434,20 +456,39 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
 /**
  * Feeds that lost shown items take the next posts in line. Past what the state remembers, only a
  * full rebuild knows the order: returns false then (rarely: many deletions in a row).
+ *
+ * A post in line found dated otherwise than its place says (changed, its event still on its way)
+ * is not promoted by the old date: its change is applied now, which places it by its new one, and
+ * the feeds are refilled again, so their items stay in date order (see renderShown).
  */
 async function refillFeeds(run: Run): Promise<boolean> {
-  for (const dir of run.state.changedFeeds) {
-    const feed = run.state.feed(dir);
-    const plan = refillPlan(feed, itemLimit(run.config.feeds, feed.feed.kind));
-    if (plan.rescan) return false;
-    // A post in line that is gone, now rejected or no longer live means the state is out of date.
-    const promoted = await mapLimit(plan.promote, 8, (ref) => liveItem(run, ref.key));
-    if (promoted.some((p) => p === undefined)) return false;
-    feed.items.push(...(promoted as StoredItem[]));
-    feed.reserve.splice(0, promoted.length);
+  for (let round = 0; round < REFILL_ROUNDS; round++) {
+    const moved = new Set<string>();
+    for (const dir of run.state.changedFeeds) {
+      const feed = run.state.feed(dir);
+      const plan = refillPlan(feed, itemLimit(run.config.feeds, feed.feed.kind));
+      if (plan.rescan) return false;
+      // A post in line that is gone, now rejected or no longer live means the state is out of date.
+      const promoted = await mapLimit(plan.promote, 8, (ref) => liveItem(run, ref.key));
+      if (promoted.some((p) => p === undefined)) return false;
+      const redated = plan.promote.filter((ref, i) => promoted[i]!.published !== ref.date);
+      if (redated.length > 0) {
+        for (const ref of redated) moved.add(ref.key);
+        continue;
+      }
+      feed.items.push(...(promoted as StoredItem[]));
+      feed.reserve.splice(0, promoted.length);
+    }
+    if (moved.size === 0) return true;
+    const applied = await applyChanges(run, [...moved].sort(compareKeys).map((key) => ({ key, removed: false })));
+    if (applied.failure) throw applied.failure;
   }
-  return true;
+  // Posts that keep moving while they are read: only a rescan, which checks each against its record, settles them.
+  return false;
 }
+
+/** Rounds of refilling and moving re-dated posts before a refill gives up for a rescan. */
+const REFILL_ROUNDS = 4;
 
 /**
  * Starts a rescan of content/. Asked for over an index that can be trusted, the index stays in

@@ -222,6 +222,22 @@ describe("incremental publishing", () => {
         { kind: "delete", key: "e.md", more: true },
       ],
     },
+    {
+      name: "two posts of one instant, one held back while the configuration changes",
+      ops: [
+        { kind: "put", key: "银行/2022-05-03-中文.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "put", key: "2022-05-01-a.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: true, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "put", key: "2022-05-01-a.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: true, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "put", key: "2022-05-01-a.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: true, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "delete", key: "2022-05-01-a.md", more: false },
+        { kind: "put", key: "2022-05-01-a.md", day: -1, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "put", key: "d.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: true, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "cache", variant: 0 },
+        { kind: "put", key: "d.md", day: -1, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "instant", hour: 0, more: true },
+        { kind: "put", key: "银行/2022-05-03-中文.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "name", hour: 0, more: true },
+        { kind: "config", variant: 1 },
+      ],
+    },
   ] as { name: string; ops: Op[] }[])("replays $name", ({ ops }) => replay(ops), 30_000);
 
   it("writes nothing when the same event is delivered twice", async () => {

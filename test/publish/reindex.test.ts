@@ -167,3 +167,43 @@ describe("a new zone or feed length", () => {
     expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
   });
 });
+
+// Posts are edited while their events are still on their way (or held back in a burst). Each feed
+// keeps its items in date order and places a joining post by them, so a post found re-dated must be
+// moved before anything else joins, or a post would be placed by a date out of order, for good.
+describe("a post found re-dated before its event", () => {
+  /** p39, the newest post, re-dated to before the third shown (p37, 19th 20:00), its event not delivered yet. */
+  async function redateNewest(bucket: Storage): Promise<void> {
+    const p39 = POSTS.find((p) => p.key === "p39.md")!;
+    await bucket.put("content/p39.md", p39.text.replace("2022-05-20 20:00:00", "2022-05-18 08:00:00"));
+  }
+  // A new post between the second shown (p38, 20th 07:00) and the third.
+  const JOINING = "---\ntitle: 新\ndate: 2022-05-19 23:00:00\ncategories: [bank]\n---\n<p>新</p>\n";
+
+  it.each([
+    ["a setting items depend on", SMALL_SITE_CONFIG.replace("feeds:\n", "feeds:\n  summary_length: 20\n"), false],
+    // East of Shanghai, so that p39, as its record dates it, is still due.
+    ["the zone", SMALL_SITE_CONFIG.replace("Asia/Shanghai", "Asia/Tokyo"), true],
+  ])("is moved first when %s changes, and a post joining in the same call goes where a full build puts it", async (_name, config, reindexed) => {
+    const bucket = await site();
+    await redateNewest(bucket);
+    await bucket.put("content/_config.yml", config);
+    await bucket.put("content/x.md", JOINING);
+    expect(await publishChanges({ bucket, now: NOW }, [{ key: "x.md", removed: false }])).toMatchObject({ rerendered: true, reindexed, rebuilt: false });
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+    // The re-dated post's event, when it comes, changes nothing more.
+    const run = counting(bucket);
+    await publishChanges({ bucket: run.storage, now: NOW }, [{ key: "p39.md", removed: false }]);
+    expect(run.puts.filter((key) => key.startsWith("feeds/"))).toEqual([]);
+  });
+
+  it("is not promoted by its old date when a shown post leaves: it is moved, and the next in line comes up", async () => {
+    const bucket = await site();
+    // p36, first in line after the three shown, re-dated to the start of the month.
+    const p36 = POSTS.find((p) => p.key === "2022-05-19-p36.md")!;
+    await bucket.put("content/2022-05-19-p36.md", p36.text.replace("categories:", "date: 2022-05-01 09:00:00\ncategories:"));
+    await bucket.delete("content/p39.md");
+    expect(await publishChanges({ bucket, now: NOW }, [{ key: "p39.md", removed: true }])).toMatchObject({ rebuilt: false });
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+  });
+});
