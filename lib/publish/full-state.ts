@@ -70,3 +70,8 @@ export function fullState(build: FullBuild): StateWrite[] {
 export function postRecord(post: PostSummary): PostRecord {
   return { feeds: feedsOf(post).map((f) => f.dir), date: post.date.getTime(), wall: post.wall ?? null };
 }
+
+/** Whether a post's record is the one the index holds: same feeds, date and date as written. */
+export function sameRecord(a: PostRecord, b: PostRecord): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

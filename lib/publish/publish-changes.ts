@@ -14,7 +14,7 @@ import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
 import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, STATE_VERSION, unschedule, type SiteState } from "./state-store.js";
-import { postRecord } from "./full-state.js";
+import { postRecord, sameRecord } from "./full-state.js";
 import { parseDate } from "../posts/dates.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
@@ -432,14 +432,29 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
 
   let item: StoredItem | undefined;
   const itemOf = () => (item ??= toStoredItem(post!.key, renderItem(post!, config)));
-  for (const dir of before) {
-    leave(state.feed(dir), change.key);
-    state.touchFeed(dir);
-  }
-  for (const dir of after) {
-    const feed = state.feed(dir);
-    join(feed, { key: change.key, date: post!.date.getTime() }, itemOf, itemLimit(config.feeds, feed.feed.kind), run.reserveSize);
-    state.touchFeed(dir);
+  const record = shard[change.key];
+  if (live && record !== undefined && sameRecord(record, postRecord(post!))) {
+    // The same feeds and date: the post keeps its place in each, and a shown item is rendered
+    // again. Leaving and joining again would not be the same: a post last in what a feed remembers
+    // (its reserve cut short) cannot be placed again once it has left, and would be lost from the
+    // feed until a rescan; a change applied twice (after a rescan that read it) must change nothing.
+    for (const dir of after) {
+      const feed = state.feed(dir);
+      const at = feed.items.findIndex((i) => i.key === change.key);
+      if (at === -1) continue;
+      feed.items[at] = itemOf();
+      state.touchFeed(dir);
+    }
+  } else {
+    for (const dir of before) {
+      leave(state.feed(dir), change.key);
+      state.touchFeed(dir);
+    }
+    for (const dir of after) {
+      const feed = state.feed(dir);
+      join(feed, { key: change.key, date: post!.date.getTime() }, itemOf, itemLimit(config.feeds, feed.feed.kind), run.reserveSize);
+      state.touchFeed(dir);
+    }
   }
   if (before.length > 0 || live) state.touchShard(shardId);
   if (live) shard[change.key] = postRecord(post!);

@@ -10,7 +10,7 @@ import type { Post } from "../posts/post.js";
 import { compareKeys } from "../storage/keys.js";
 import type { Storage } from "../storage/types.js";
 import { compareRefs, type Ref, type StoredItem } from "./feed-state.js";
-import { postRecord } from "./full-state.js";
+import { postRecord, sameRecord } from "./full-state.js";
 import { applyStateWrites, clearJournal, encodeWrites, readJournal, writeJournal, type EncodedWrite } from "./journal.js";
 import { mapLimit } from "./map-limit.js";
 import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
@@ -391,11 +391,6 @@ function sortScheduled(site: SiteState): void {
   if (sorted.join("\n") === Object.keys(site.scheduled).join("\n")) return;
   site.scheduled = Object.fromEntries(sorted.map((key) => [key, site.scheduled[key]!]));
   if (site.scheduledWall) site.scheduledWall = Object.fromEntries(sorted.map((key) => [key, site.scheduledWall![key] ?? null]));
-}
-
-/** Whether a post's record is the one the index holds: same feeds, date and date as written. */
-function sameRecord(a: PostRecord, b: PostRecord): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** State writes with the site state last: its progress says the rest is done. */

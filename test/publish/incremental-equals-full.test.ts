@@ -240,6 +240,25 @@ describe("incremental publishing", () => {
     },
   ] as { name: string; ops: Op[] }[])("replays $name", ({ ops }) => replay(ops), 30_000);
 
+  it("writes nothing and needs no rescan when an unchanged post last in what its feed remembers is delivered again", async () => {
+    // With no reserve, a feed of more posts than it shows knows nothing past its last item: a post
+    // that left it there could not be placed again. Found as a rescan repeated without end: each
+    // applied the changes that waited for it again, which emptied a feed's last place.
+    const bucket = createMemoryStorage();
+    await bucket.put("content/_config.yml", CONFIG);
+    for (const [i, key] of ["a.md", "b.md", "c.md", "d.md", "e.md"].entries()) {
+      await bucket.put(`content/${key}`, postText({ kind: "put", key, day: -1 - i, hour: 1, dateForm: "instant", categories: ["bank"], tags: [], author: "", draft: false, title: "A", more: false }));
+    }
+    await publishChanges({ bucket, now: START, reserveSize: 0 }, []);
+    const puts: string[] = [];
+    const counting: Storage = { ...bucket, put: async (key, body, o) => { puts.push(key); return bucket.put(key, body, o); } };
+    // c.md is the third and last shown: the oldest item of every feed it is in.
+    const again = await publishChanges({ bucket: counting, now: START, reserveSize: 0 }, [{ key: "c.md", removed: false }]);
+    expect(again.rebuilt).toBe(false);
+    expect(puts).toEqual([]);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, START));
+  });
+
   it("writes nothing when the same event is delivered twice", async () => {
     const bucket = createMemoryStorage();
     await bucket.put("content/_config.yml", CONFIG);
