@@ -261,10 +261,19 @@ async function rerenderAll(run: Run): Promise<string[] | null> {
   if (!shown) return null;
   for (const dir of state.site.feeds) {
     const feed = state.feed(dir);
-    feed.items = feed.items.map((i) => shown.items.get(i.key)!);
+    feed.items = feed.items.map((i) => placedAt(shown.items.get(i.key)!, i.published));
     state.touchFeed(dir);
   }
   return shown.moved;
+}
+
+/**
+ * The item, dated as its place in a feed says: a moved post (see renderShown) keeps, until its
+ * change is applied in the same call, the date the feed orders it by, so that every other post,
+ * moved or joining, is placed among items in date order.
+ */
+function placedAt(item: StoredItem, date: number): StoredItem {
+  return item.published === date ? item : { ...item, published: date };
 }
 
 /**
@@ -274,8 +283,9 @@ async function rerenderAll(run: Run): Promise<string[] | null> {
  *
  * `moved` names the posts read again whose date is no longer one they are placed by: changed since
  * their last change was applied (held back, or still on its way). Each feed keeps its items in
- * date order and places a joining post by them, so such an item must be moved (its change applied)
- * before any other post joins, or that post would be placed by a date out of order, for good.
+ * date order and places a joining post by them, so such an item keeps the date of its place
+ * (placedAt) until its change, applied first, moves it: otherwise a post joining before that would
+ * be placed by a date out of order, for good.
  */
 async function renderShown(run: Run, placed: ReadonlyMap<string, readonly number[]>): Promise<{ items: Map<string, StoredItem>; moved: string[] } | undefined> {
   const items = new Map<string, StoredItem>();
@@ -373,7 +383,7 @@ async function reindexAll(run: Run): Promise<string[] | null> {
   for (const [dir, refs] of byDir) {
     const feed = state.feed(dir);
     const limit = limitOf(dir);
-    feed.items = refs.slice(0, limit).map((r) => shown.items.get(r.key)!);
+    feed.items = refs.slice(0, limit).map((r) => placedAt(shown.items.get(r.key)!, r.date));
     feed.reserve = refs.slice(limit, limit + run.reserveSize);
     feed.total = refs.length;
     state.touchFeed(dir);

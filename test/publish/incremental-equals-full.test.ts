@@ -238,6 +238,17 @@ describe("incremental publishing", () => {
         { kind: "config", variant: 1 },
       ],
     },
+    {
+      name: "two shown posts re-dated while held back, one to the instant of a third, while the configuration changes",
+      ops: [
+        { kind: "put", key: "银行/2022-05-03-中文.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "put", key: "2022-05-01-a.md", day: -1, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "put", key: "d.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "instant", hour: 0, more: false },
+        { kind: "put", key: "d.md", day: -1, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "instant", hour: 0, more: true },
+        { kind: "put", key: "银行/2022-05-03-中文.md", day: 0, categories: [], tags: [], author: "Jane Doe", draft: false, title: "标题 A", dateForm: "name", hour: 0, more: true },
+        { kind: "config", variant: 1 },
+      ],
+    },
   ] as { name: string; ops: Op[] }[])("replays $name", ({ ops }) => replay(ops), 30_000);
 
   it("writes nothing and needs no rescan when an unchanged post last in what its feed remembers is delivered again", async () => {
