@@ -590,8 +590,10 @@ async function finishRescan(options: PublishOptions, ctx: RescanContext, rescan:
     return { ...result, results: [...deferredOf(changes), ...result.results.filter((r) => !waiting.has(r.key))] };
   }
   // The changes that waited are in the site state now (pendingChanges): the next incremental call
-  // applies them before anything else, so none is lost if this one fails.
-  const applied = await publishChanges({ ...options, now: ctx.now }, []);
+  // applies them before anything else, so none is lost if this one fails. Should applying them
+  // start another rescan, it takes one step here and goes on through the queue: a rescan never
+  // starts the next within one call, so no fault can keep a call rescanning until its timeout.
+  const applied = await publishChanges({ ...options, now: ctx.now, rescanWork: 0 }, []);
   // Each change of this call reported once: by what applying it gave.
   const named = new Set(applied.results.map((r) => r.key));
   return merge({ ...result, results: result.results.filter((r) => !named.has(r.key)) }, applied);
