@@ -442,29 +442,32 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
 
   let item: StoredItem | undefined;
   const itemOf = () => (item ??= toStoredItem(post!.key, renderItem(post!, config)));
+  // The same feeds and date as recorded: where a feed holds the post (shown, or next in line), it
+  // keeps its place there, and a shown item is rendered again. Leaving and joining again would not
+  // be the same: a post last in what a feed remembers (its reserve cut short) cannot be placed
+  // again once it has left, and would be lost from the feed until a rescan; and a change applied
+  // twice (after a rescan that read it) must change nothing. Where a feed does not hold it (a
+  // rescan under way has not reached that feed yet), it leaves and joins as any change does.
   const record = shard[change.key];
-  if (live && record !== undefined && sameRecord(record, postRecord(post!))) {
-    // The same feeds and date: the post keeps its place in each, and a shown item is rendered
-    // again. Leaving and joining again would not be the same: a post last in what a feed remembers
-    // (its reserve cut short) cannot be placed again once it has left, and would be lost from the
-    // feed until a rescan; a change applied twice (after a rescan that read it) must change nothing.
-    for (const dir of after) {
-      const feed = state.feed(dir);
-      const at = feed.items.findIndex((i) => i.key === change.key);
-      if (at === -1) continue;
-      feed.items[at] = itemOf();
-      state.touchFeed(dir);
+  const unmoved = live && record !== undefined && sameRecord(record, postRecord(post!));
+  const kept = new Set<string>();
+  for (const dir of before) {
+    const feed = state.feed(dir);
+    const shownAt = unmoved ? feed.items.findIndex((i) => i.key === change.key) : -1;
+    if (shownAt !== -1) feed.items[shownAt] = itemOf();
+    if (shownAt !== -1 || (unmoved && feed.reserve.some((r) => r.key === change.key))) {
+      kept.add(dir);
+      if (shownAt !== -1) state.touchFeed(dir);
+      continue;
     }
-  } else {
-    for (const dir of before) {
-      leave(state.feed(dir), change.key);
-      state.touchFeed(dir);
-    }
-    for (const dir of after) {
-      const feed = state.feed(dir);
-      join(feed, { key: change.key, date: post!.date.getTime() }, itemOf, itemLimit(config.feeds, feed.feed.kind), run.reserveSize);
-      state.touchFeed(dir);
-    }
+    leave(feed, change.key);
+    state.touchFeed(dir);
+  }
+  for (const dir of after) {
+    if (kept.has(dir)) continue;
+    const feed = state.feed(dir);
+    join(feed, { key: change.key, date: post!.date.getTime() }, itemOf, itemLimit(config.feeds, feed.feed.kind), run.reserveSize);
+    state.touchFeed(dir);
   }
   if (before.length > 0 || live) state.touchShard(shardId);
   if (live) shard[change.key] = postRecord(post!);

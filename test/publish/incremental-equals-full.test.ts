@@ -275,6 +275,10 @@ describe("incremental publishing", () => {
         { kind: "config", variant: 1 },
       ],
     },
+    {
+      name: "late events around requested rescans",
+      ops: [{"kind":"broken","key":"e.md","more":false},{"kind":"put","key":"2022-05-01-a.md","day":-4,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"2022-05-01-a.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":false},{"kind":"rebuild"},{"kind":"put","key":"e.md","day":0,"categories":[],"tags":[],"author":"记者 张三","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"2022-05-01-a.md","day":-1,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"rebuild"},{"kind":"put","key":"i.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":true,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"e.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":true,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"delete","key":"e.md","more":false}],
+    },
   ] as { name: string; ops: Op[] }[])("replays $name", ({ ops }) => replay(ops), 30_000);
 
   it("writes nothing and needs no rescan when an unchanged post last in what its feed remembers is delivered again", async () => {
