@@ -194,8 +194,6 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
       const found = await (reorder ? reindexAll(run) : rerenderAll(run));
       if (!found) return null;
       moved = found;
-    }
-    if (changed) {
       // `limits` stays as the last full build wrote it: only a full build knows every record carries its date as written.
       Object.assign(run.state.site, { config: hash, membership: membershipHash(config), render: renderHash(config), cacheControl });
       run.rerendered = true;
