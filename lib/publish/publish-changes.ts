@@ -14,7 +14,7 @@ import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadPost, renderItem } from "./read-posts.js";
 import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, STATE_VERSION, unschedule, type SiteState } from "./state-store.js";
-import { postRecord, sameRecord } from "./full-state.js";
+import { postRecord } from "./full-state.js";
 import { parseDate } from "../posts/dates.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
@@ -440,23 +440,28 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
 
   let item: StoredItem | undefined;
   const itemOf = () => (item ??= toStoredItem(post!.key, renderItem(post!, config)));
-  // The same feeds and date as recorded: where a feed holds the post (shown, or next in line), it
-  // keeps its place there, and a shown item is rendered again. Leaving and joining again would not
-  // be the same: a post last in what a feed remembers (its reserve cut short) cannot be placed
-  // again once it has left, and would be lost from the feed until a rescan; and a change applied
-  // twice (after a rescan that read it) must change nothing. Where a feed does not hold it (a
-  // rescan under way has not reached that feed yet), it leaves and joins as any change does.
-  const record = shard[change.key];
-  const unmoved = live && record !== undefined && sameRecord(record, postRecord(post!));
+  // A feed the post stays in that holds it at its date (shown, or next in line) keeps it in its
+  // place, and a shown item is rendered again. Leaving and joining again would not be the same: a
+  // post last in what a feed remembers (its reserve cut short) cannot be placed again once it has
+  // left, and would be lost from the feed until a rescan; and a change applied twice (after a
+  // rescan that read it) must change nothing. Anywhere else, or at another date, the post leaves
+  // and joins: the feed's own placement is what counts, since a rescan under way corrects the
+  // records before it reaches the feeds.
+  const date = post?.date.getTime();
+  const staying = new Set(live ? after.filter((dir) => before.includes(dir)) : []);
   const kept = new Set<string>();
   for (const dir of before) {
     const feed = state.feed(dir);
-    const shownAt = unmoved ? feed.items.findIndex((i) => i.key === change.key) : -1;
-    if (shownAt !== -1) feed.items[shownAt] = itemOf();
-    if (shownAt !== -1 || (unmoved && feed.reserve.some((r) => r.key === change.key))) {
-      kept.add(dir);
-      if (shownAt !== -1) state.touchFeed(dir);
-      continue;
+    if (staying.has(dir)) {
+      const shownAt = feed.items.findIndex((i) => i.key === change.key && i.published === date);
+      if (shownAt !== -1) {
+        feed.items[shownAt] = itemOf();
+        state.touchFeed(dir);
+      }
+      if (shownAt !== -1 || feed.reserve.some((r) => r.key === change.key && r.date === date)) {
+        kept.add(dir);
+        continue;
+      }
     }
     leave(feed, change.key);
     state.touchFeed(dir);
