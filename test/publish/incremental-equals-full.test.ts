@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { publish, publishChanges, type PublishRequest } from "../../lib/publish/publish-changes.js";
-import type { RescanCursor } from "../../lib/publish/rescan.js";
+import { sameCursor, type RescanCursor } from "../../lib/publish/rescan.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
 import type { Storage } from "../../lib/storage/types.js";
 import { SITE_FEED } from "../../lib/feeds/choose.js";
@@ -110,8 +110,17 @@ async function replay(ops: Op[], coverage: typeof COVERAGE = { ...COVERAGE }): P
   let now = START;
   let cacheControl = CACHE_CONTROLS[0]!;
   // A rescan goes a few posts a step, and its continuation waits behind the next event, as
-  // in the queue: uploads, ticks and configuration changes land between its steps.
-  let next: RescanCursor | undefined;
+  // in the queue: uploads, ticks and configuration changes land between its steps. Every
+  // continuation sent waits its turn (two rescans asked for in a row each have theirs); a copy
+  // of one already waiting is dropped, as FIFO deduplication drops it.
+  const queue: RescanCursor[] = [];
+  const enqueue = (cursor: RescanCursor | undefined) => {
+    if (cursor && !queue.some((q) => sameCursor(q, cursor))) queue.push(cursor);
+  };
+  const deliverNext = async () => {
+    const cursor = queue.shift();
+    if (cursor) enqueue((await call({ changes: [], rescan: cursor })).next);
+  };
   const call = async (request: PublishRequest) => {
     const result = await publish({ bucket, now, reserveSize: RESCAN_RESERVE, cacheControl, rescanWork: RESCAN_WORK }, request);
     if (result.rerendered) coverage.rerendered++;
@@ -123,8 +132,8 @@ async function replay(ops: Op[], coverage: typeof COVERAGE = { ...COVERAGE }): P
   };
   const publishNow = async (changes: { key: string; removed: boolean }[], rebuild = false, more = false) => {
     const result = await call({ changes, rebuild, more });
-    const continued = next ? await call({ changes: [], rescan: next }) : undefined;
-    next = continued?.next ?? result.next;
+    enqueue(result.next);
+    await deliverNext();
     return result;
   };
   await publishNow([]);
@@ -173,11 +182,11 @@ async function replay(ops: Op[], coverage: typeof COVERAGE = { ...COVERAGE }): P
     }
   }
   await deliver(late);
-  while (next) next = (await call({ changes: [], rescan: next })).next;
+  while (queue.length > 0) await deliverNext();
   // The flush a held change sent, behind everything else in the queue; publishing the held
   // changes may need a rescan (a feed's reserve ran out), whose steps follow it.
-  next = (await call({ changes: [] })).next;
-  while (next) next = (await call({ changes: [], rescan: next })).next;
+  enqueue((await call({ changes: [] })).next);
+  while (queue.length > 0) await deliverNext();
   const site = (await loadFeedState(bucket, SITE_FEED))!;
   coverage.maxTotal = Math.max(coverage.maxTotal, site.total);
   if ((await bucket.list("feeds/authors/")).length > 0) coverage.authorFeeds++;
@@ -278,6 +287,14 @@ describe("incremental publishing", () => {
     {
       name: "late events around requested rescans",
       ops: [{"kind":"broken","key":"e.md","more":false},{"kind":"put","key":"2022-05-01-a.md","day":-4,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"2022-05-01-a.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":false},{"kind":"rebuild"},{"kind":"put","key":"e.md","day":0,"categories":[],"tags":[],"author":"记者 张三","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"2022-05-01-a.md","day":-1,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"rebuild"},{"kind":"put","key":"i.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":true,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"e.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":true,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"delete","key":"e.md","more":false}],
+    },
+    {
+      name: "late events around two rescans asked for in a row",
+      ops: [{"kind":"broken","key":"e.md","more":false},{"kind":"put","key":"2022-05-01-a.md","day":-4,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"h.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"rebuild"},{"kind":"put","key":"2022-05-01-a.md","day":0,"categories":[],"tags":[],"author":"记者 张三","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":false},{"kind":"put","key":"2022-05-01-a.md","day":-1,"categories":[],"tags":[],"author":"记者 张三","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"rebuild"},{"kind":"put","key":"i.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":true,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"e.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":true,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"delete","key":"e.md","more":false}],
+    },
+    {
+      name: "late events, a rejected post and ticks around three rescans asked for",
+      ops: [{"kind":"put","key":"c.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"put","key":"2022-05-01-a.md","day":0,"categories":[],"tags":["IPO"],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"rebuild"},{"kind":"broken","key":"银行/2022-05-03-中文.md","more":false},{"kind":"rebuild"},{"kind":"tick","days":1},{"kind":"tick","days":1},{"kind":"put","key":"2022-05-01-a.md","day":0,"categories":[],"tags":["IPO"],"author":"记者 张三","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":false},{"kind":"put","key":"h.md","day":0,"categories":["stock"],"tags":["股市"],"author":"Jane Doe","draft":false,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":false},{"kind":"put","key":"2022-05-01-a.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":true,"title":"标题 A","dateForm":"instant","hour":0,"more":true,"late":false},{"kind":"put","key":"c.md","day":0,"categories":[],"tags":[],"author":"Jane Doe","draft":true,"title":"标题 A","dateForm":"instant","hour":0,"more":false,"late":true},{"kind":"rebuild"}],
     },
   ] as { name: string; ops: Op[] }[])("replays $name", ({ ops }) => replay(ops), 30_000);
 
