@@ -3,6 +3,7 @@ import type { SiteConfig } from "../config.js";
 import type { FeedItem } from "../feeds/model.js";
 import type { Storage } from "../storage/types.js";
 import { fromStoredItem, toStoredItem, type StoredItem } from "./feed-state.js";
+import { isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
 import { mapLimit } from "./map-limit.js";
 
 /**
@@ -79,33 +80,17 @@ export function openRenderCache({ store, code, prune = false }: RenderCacheOptio
 const ENTRY_KEY = /^[0-9a-f]{2}\/[0-9a-f]{64}\.json$/;
 
 /**
- * An entry: one line of JSON saying what it is, then the item as JSON. The first line names the
- * hash it is stored under (an entry copied to another key is a miss) and the SHA-256 of the rest
- * (an entry cut short or changed by a single bit is a miss).
+ * An entry: the item as JSON, under a head (checked-file.ts) that names the hash it is stored
+ * under (an entry copied to another key is a miss) and carries the SHA-256 of the item (an entry
+ * cut short or changed by a single bit is a miss).
  */
-interface EntryHead {
-  format: typeof FORMAT;
-  version: typeof VERSION;
-  hash: string;
-  sha256: string;
-}
-
-function writeEntry(hash: string, item: StoredItem): string {
-  const body = JSON.stringify(item);
-  const head: EntryHead = { format: FORMAT, version: VERSION, hash, sha256: createHash("sha256").update(body).digest("hex") };
-  return `${JSON.stringify(head)}\n${body}`;
+function writeEntry(hash: string, item: StoredItem): Buffer {
+  return writeChecked({ format: FORMAT, version: VERSION, hash }, JSON.stringify(item));
 }
 
 function readEntry(bytes: Uint8Array | null, hash: string, key: string): FeedItem | null {
-  if (!bytes) return null;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const newline = text.indexOf(10);
-  if (newline === -1) return null;
-  const head = parseJson(text.subarray(0, newline));
-  const body = text.subarray(newline + 1);
-  if (!isRecord(head) || head.format !== FORMAT || head.version !== VERSION || head.hash !== hash) return null;
-  if (head.sha256 !== createHash("sha256").update(body).digest("hex")) return null;
-  const item = parseJson(body);
+  const body = readChecked(bytes, (head) => head.format === FORMAT && head.version === VERSION && head.hash === hash);
+  const item = body && parseJson(body);
   return isStoredItem(item) && item.key === key ? fromStoredItem(item) : null;
 }
 
@@ -113,16 +98,6 @@ function hashOf(prefix: Hash, key: string, bytes: Uint8Array): string {
   // The key's length first, so no key and body can be mistaken for another key and body.
   return prefix.copy().update(`${key.length}:${key}`).update(bytes).digest("hex");
 }
-
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * What the cache itself relies on. The rest of the item is what this same code rendered: the code

@@ -4,6 +4,7 @@ import type { PostSummary } from "../posts/post.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
 import { compareKeys } from "../storage/keys.js";
 import type { Storage } from "../storage/types.js";
+import { parseJson, readChecked, writeChecked } from "./checked-file.js";
 
 /**
  * What the full build's scan learnt of each post (its summary: date, categories, tags, author,
@@ -82,9 +83,7 @@ export async function openScanCache({ store, code, now = Date.now }: ScanCacheOp
       rows = readRows(null, settings);
       next = [];
       if (same) return;
-      const body = Buffer.concat(lines);
-      const head = { format: FORMAT, version: VERSION, settings, sha256: createHash("sha256").update(body).digest("hex") };
-      await store.put(KEY, Buffer.concat([Buffer.from(`${JSON.stringify(head)}\n`), body]), { contentType: "application/x-ndjson" });
+      await store.put(KEY, writeChecked({ format: FORMAT, version: VERSION, settings }, Buffer.concat(lines)), { contentType: "application/x-ndjson" });
     },
   };
 }
@@ -99,15 +98,8 @@ interface Rows {
 
 /** The rows of a file written for `settings`, or none when it is absent, cut short, altered or for other settings. */
 function readRows(bytes: Uint8Array | null, settings: string): Rows {
-  const none: Rows = { count: 0, find: () => undefined };
-  if (!bytes) return none;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const newline = text.indexOf(10);
-  if (newline === -1) return none;
-  const head = parseJson(text.subarray(0, newline));
-  const body = text.subarray(newline + 1);
-  if (!isRecord(head) || head.format !== FORMAT || head.version !== VERSION || head.settings !== settings) return none;
-  if (head.sha256 !== createHash("sha256").update(body).digest("hex")) return none;
+  const body = readChecked(bytes, (head) => head.format === FORMAT && head.version === VERSION && head.settings === settings);
+  if (!body) return { count: 0, find: () => undefined };
   let count = 0;
   for (let at = body.indexOf(10); at !== -1; at = body.indexOf(10, at + 1)) count++;
 
@@ -145,13 +137,3 @@ export function stampOf(content: Storage, key: string): FileStamp | null {
     return null;
   }
 }
-
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

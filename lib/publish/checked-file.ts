@@ -1,0 +1,37 @@
+import { createHash } from "node:crypto";
+
+/**
+ * The layout of the local caches' files: one line of JSON saying what the file is (its format,
+ * version and what it was written for) and carrying the SHA-256 of the rest, then the body. A file
+ * cut short, changed by a single bit, or written for something else is told apart unread.
+ */
+
+/** The file holding `body` under `head`. */
+export function writeChecked(head: Record<string, unknown>, body: Uint8Array | string): Buffer {
+  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  const line = JSON.stringify({ ...head, sha256: createHash("sha256").update(bytes).digest("hex") });
+  return Buffer.concat([Buffer.from(`${line}\n`, "utf8"), bytes]);
+}
+
+/** The body of a file whose head `accept` takes and whose checksum holds, else null. */
+export function readChecked(bytes: Uint8Array | null, accept: (head: Record<string, unknown>) => boolean): Buffer | null {
+  if (!bytes) return null;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const newline = text.indexOf(10);
+  if (newline === -1) return null;
+  const head = parseJson(text.subarray(0, newline));
+  const body = text.subarray(newline + 1);
+  if (!isRecord(head) || !accept(head)) return null;
+  return head.sha256 === createHash("sha256").update(body).digest("hex") ? body : null;
+}
+
+/** The JSON value of `bytes`, or undefined when they are not JSON. */
+export function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
