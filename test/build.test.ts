@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rm, stat, unlink, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { build, configYaml, CONTENT_DIR, contentFeedFiles, makeSite, post, readText, readTree, removedAfterAll, tempDir, writeFiles } from "./feeds/helpers.js";
+import { build, configYaml, CONTENT_DIR, contentFeedFiles, expectSameTree, makeSite, post, readText, readTree, removedAfterAll, tempDir, writeFiles } from "./feeds/helpers.js";
 import { repoRoot } from "./support/validators.js";
 import { buildAll } from "../lib/publish/build-all.js";
 import { createFsStorage } from "../lib/storage/fs.js";
@@ -161,11 +161,6 @@ async function buildWith(content: string, cache: string | null, code = "test-cod
     ...(cache ? { renderCache: { store: createFsStorage({ base: cache }), code, prune: true } } : {}),
   });
   return { out, report, tree: await readTree(out) };
-}
-
-function expectSameTree(a: Map<string, Buffer>, b: Map<string, Buffer>): void {
-  expect([...b.keys()]).toEqual([...a.keys()]);
-  for (const [key, bytes] of a) expect(b.get(key)?.equals(bytes), key).toBe(true);
 }
 
 describe("buildAll with a render cache", () => {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DomUtils, parseDocument } from "htmlparser2";
 import yaml from "js-yaml";
-import { afterAll, beforeEach } from "vitest";
+import { afterAll, beforeEach, expect } from "vitest";
 import { buildAll, type BuildReport } from "../../lib/publish/build-all.js";
 import { createFsStorage } from "../../lib/storage/fs.js";
 import { missingToolMessage, repoRoot, requireTool, type ToolName } from "../support/validators.js";
@@ -73,6 +73,12 @@ export async function build(content: string, now: Date, out?: string): Promise<{
 }
 
 /** Every file under `dir` as "/"-separated relative path → bytes, sorted by path. */
+/** Asserts that two trees (readTree) hold the same files, byte for byte. */
+export function expectSameTree(a: Map<string, Buffer>, b: Map<string, Buffer>): void {
+  expect([...b.keys()]).toEqual([...a.keys()]);
+  for (const [key, bytes] of a) expect(b.get(key)?.equals(bytes), key).toBe(true);
+}
+
 export async function readTree(dir: string): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
   async function walk(sub: string): Promise<void> {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildAll } from "../../lib/publish/build-all.js";
 import { createFsStorage, type FsStorage } from "../../lib/storage/fs.js";
-import { configYaml, makeSite, post, readText, readTree, removedAfterAll, tempDir, writeFiles } from "../feeds/helpers.js";
+import { configYaml, expectSameTree, makeSite, post, readText, readTree, removedAfterAll, tempDir, writeFiles } from "../feeds/helpers.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const tempDirs = removedAfterAll();
@@ -50,11 +50,6 @@ async function buildWith(content: string, cache: string | null, later = 60_000, 
     ...(cache ? { scanCache: { store: createFsStorage({ base: cache }), code, now: () => Date.now() + later } } : {}),
   });
   return { out, report, opened: opened.filter((k) => k !== "_config.yml"), tree: await readTree(out) };
-}
-
-function expectSameTree(a: Map<string, Buffer>, b: Map<string, Buffer>): void {
-  expect([...b.keys()]).toEqual([...a.keys()]);
-  for (const [key, bytes] of a) expect(b.get(key)?.equals(bytes), key).toBe(true);
 }
 
 const SHOWN = ["2022-05-20-one.md", "2022-05-21-two.md", "2022-05-22-three.md", "2022-05-23-four.md", "2022-05-24-five.md"];
