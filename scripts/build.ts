@@ -15,8 +15,9 @@ const values = parseCli(
 
 Builds every feed from the posts in --content (default content/) into <out>/feeds/ (default public/).
 Items rendered by earlier builds are kept in --cache (default ${DEFAULT_CACHE}/), and a post
-whose file and settings are unchanged is not read or rendered again (unless a feed shows it, when
-it is read but not rendered); the feeds are the same bytes either way. The folder can be deleted at any time. --no-cache builds without reading or writing it.
+whose file and settings are unchanged is not read again (unless a feed shows it) nor rendered
+again; the feeds are the same bytes either way. The folder can be deleted at any time.
+--no-cache builds without reading or writing it.
 Exits 1 when a post was rejected or a file did not parse back (every other post is still
 published), 2 when the configuration is invalid.`,
   {
