@@ -14,10 +14,10 @@ import { parseJson, readChecked, writeChecked } from "./checked-file.js";
  *
  * The summaries are kept for one configuration and one version of the code (a new zone moves every
  * date; a new limit may reject a post): under others the file is not read. A file changed so
- * recently that a second change could share its time stamp (the clock that stamps files ticks in
- * milliseconds) is not remembered, as git does with its index. What is read back is checked: a
- * file cut short, altered or written for other settings is ignored whole, and the build reads every
- * post. Rejected posts are never remembered, so each build reports them again.
+ * recently that a second change could share its time stamp (the kernel stamps files from a clock
+ * that ticks every few milliseconds) is not remembered, as git does with its index. What is read
+ * back is checked: a file cut short, altered or written for other settings is ignored whole, and
+ * the build reads every post. Rejected posts are never remembered, so each build reports them again.
  */
 
 /** Where the summaries live: any Storage (a local folder); get and put are all it uses. */
