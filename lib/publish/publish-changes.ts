@@ -469,7 +469,7 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
   for (const dir of after) {
     if (kept.has(dir)) continue;
     const feed = state.feed(dir);
-    join(feed, { key: change.key, date: post!.date.getTime() }, itemOf, itemLimit(config.feeds, feed.feed.kind), run.reserveSize);
+    join(feed, { key: change.key, date: date! }, itemOf, itemLimit(config.feeds, feed.feed.kind), run.reserveSize);
     state.touchFeed(dir);
   }
   if (before.length > 0 || live) state.touchShard(shardId);
