@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFile as readFileCallback, readSync, statSync } from "node:fs";
-import { mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
+import { constants, copyFile, mkdir, readdir, rename, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { dirname, join, resolve, sep } from "node:path";
 import { StorageError, TooLargeError } from "../errors.js";
@@ -45,6 +45,13 @@ export interface FsStorage extends Storage {
   getStart(key: string, length: number, options?: GetOptions): Promise<ObjectStart | null>;
   /** What tells the file's bytes apart without reading them, or null when there is no such key. */
   stamp(key: string): FileStamp | null;
+  /**
+   * Puts a copy of `fromKey` in the folder `from` at `key`, atomically as put does, without reading
+   * it here: the kernel copies. Throws a StorageError naming `fromKey` when it is not there.
+   */
+  copyFrom(key: string, from: FsStorage, fromKey: string): Promise<void>;
+  /** The file that holds `key`, for copyFrom. */
+  pathOf(key: string): string;
 }
 
 /**
@@ -110,14 +117,15 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
     }
   }
 
-  async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  /** Writes the file `path` whole or not at all: `write` fills a temporary file, which then takes its name. */
+  async function writeAtomically(path: string, write: (temp: string) => Promise<void>): Promise<void> {
     const name = Array.from(path.slice(path.lastIndexOf(sep) + 1)).slice(0, 32).join("");
     const temp = join(dirname(path), `.${name}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
     // A concurrent delete may prune the fresh parent directory before the temp file lands in it.
     for (let attempt = 1; ; attempt++) {
       await mkdir(dirname(path), { recursive: true });
       try {
-        await writeFile(temp, bytes, { flag: "wx" });
+        await write(temp);
         break;
       } catch (error) {
         if (errorCode(error) !== "ENOENT" || attempt === 3) throw error;
@@ -203,10 +211,34 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
     async put(key, body, _options?: PutOptions) {
       try {
         assertValidKey("put", key);
-        await writeAtomically(pathOf(key), typeof body === "string" ? Buffer.from(body, "utf8") : body);
+        const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+        await writeAtomically(pathOf(key), (temp) => writeFile(temp, bytes, { flag: "wx" }));
       } catch (error) {
         throw fail("put", key, error);
       }
+    },
+
+    async copyFrom(key, from, fromKey) {
+      let source: string;
+      try {
+        assertValidKey("get", fromKey);
+        source = from.pathOf(fromKey);
+        // Asked first, so a missing source is told from a folder of ours that vanished meanwhile.
+        await stat(source);
+      } catch (error) {
+        throw fail("get", fromKey, error);
+      }
+      try {
+        assertValidKey("put", key);
+        await writeAtomically(pathOf(key), (temp) => copyFile(source, temp, constants.COPYFILE_EXCL));
+      } catch (error) {
+        throw fail("put", key, error);
+      }
+    },
+
+    pathOf(key) {
+      assertValidKey("get", key);
+      return pathOf(key);
     },
 
     async delete(key) {

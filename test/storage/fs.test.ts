@@ -127,6 +127,25 @@ describe("fs storage on disk", () => {
     expect(() => storage.stamp("../escape")).toThrow(/Invalid key/);
   });
 
+  it("copies a file from another folder whole, replacing what stood there, and names a missing source", async () => {
+    const from = createFsStorage({ base: join(root, "cache") });
+    const storage = createFsStorage({ base });
+    await from.put("kept/rss.xml", "<rss>新</rss>");
+    await storage.put("feeds/rss.xml", "<rss>old</rss>");
+    await storage.copyFrom("feeds/rss.xml", from, "kept/rss.xml");
+    expect(await readFile(join(base, "feeds", "rss.xml"), "utf8")).toBe("<rss>新</rss>");
+    // A new file, not the source written through: changing one leaves the other.
+    await from.put("kept/rss.xml", "<rss>changed</rss>");
+    expect(await readFile(join(base, "feeds", "rss.xml"), "utf8")).toBe("<rss>新</rss>");
+    await storage.copyFrom("feeds/tags/a/rss.xml", from, "kept/rss.xml");
+    expect((await readdir(join(base, "feeds"))).sort()).toEqual(["rss.xml", "tags"]);
+
+    await expect(storage.copyFrom("feeds/atom.xml", from, "kept/missing.xml")).rejects.toMatchObject({ name: "StorageError", key: "kept/missing.xml", op: "get" });
+    await expect(storage.copyFrom("../escape", from, "kept/rss.xml")).rejects.toThrow(/Invalid key/);
+    await expect(storage.copyFrom("feeds/x.xml", from, "../escape")).rejects.toThrow(/Invalid key/);
+    expect(await readdir(join(base, "feeds"))).not.toContain("atom.xml");
+  });
+
   it("lists nothing, without creating base, when base does not exist yet", async () => {
     expect(await createFsStorage({ base }).list("")).toEqual([]);
     await expect(stat(base)).rejects.toMatchObject({ code: "ENOENT" });
