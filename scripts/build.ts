@@ -14,9 +14,10 @@ const values = parseCli(
   `usage: npm run build -- [--content <dir>] [--out <dir>] [--cache <dir> | --no-cache]
 
 Builds every feed from the posts in --content (default content/) into <out>/feeds/ (default public/).
-Items rendered by earlier builds are kept in --cache (default ${DEFAULT_CACHE}/), and a post
-whose file and settings are unchanged is not read again (unless a feed shows it) nor rendered
-again; the feeds are the same bytes either way. The folder can be deleted at any time.
+Items and feeds rendered by earlier builds are kept in --cache (default ${DEFAULT_CACHE}/):
+a post whose file and settings are unchanged is not read again (unless a feed shows it) nor
+rendered again, and a feed whose posts are all unchanged is copied; the feeds are the same bytes
+either way. The folder can be deleted at any time.
 --no-cache builds without reading or writing it.
 Exits 1 when a post was rejected or a file did not parse back (every other post is still
 published), 2 when the configuration is invalid.`,
@@ -50,6 +51,7 @@ try {
           // a build removes the items it no longer shows.
           renderCache: { store: createFsStorage({ base: join(cache, "render", folderId(values.content)) }), code, prune: true },
           scanCache: { store: createFsStorage({ base: join(cache, "scan", folderId(values.content)) }), code },
+          feedCache: { store: createFsStorage({ base: join(cache, "feeds", folderId(values.content)) }), code, prune: true },
         }
       : {}),
   });

@@ -1,12 +1,14 @@
 import type { SiteConfig } from "../config.js";
 import { longestFeed } from "../site-config.js";
-import { PostError } from "../errors.js";
+import { PostError, StorageError } from "../errors.js";
 import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
 import { OUTPUT_NAMES, type FeedItem } from "../feeds/model.js";
 import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isPostKey } from "../posts/parse-post.js";
 import { isLive, summariser, type PostSummary } from "../posts/post.js";
+import type { FsStorage } from "../storage/fs.js";
 import type { Storage } from "../storage/types.js";
+import { openFeedCache, type FeedCache, type FeedCacheOptions, type KeptFile } from "./feed-cache.js";
 import { fullState } from "./full-state.js";
 import { encodeState, STATE_CONTENT_TYPE } from "./state-codec.js";
 import { clearJournal, type StateWrite } from "./journal.js";
@@ -15,6 +17,7 @@ import { mapLimit } from "./map-limit.js";
 import { loadItem, loadPost } from "./read-posts.js";
 import { openRenderCache, type RenderCacheOptions } from "./render-cache.js";
 import { openScanCache, stampOf, type ScanCacheOptions } from "./scan-cache.js";
+import type { FileStamp } from "../storage/fs.js";
 import { loadSiteState, SITE_STATE_KEY, STATE_VERSION, type SiteState } from "./state-store.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, sha256, type InvalidFile, type WriteOutcome } from "./write-files.js";
 import { FEEDS_PREFIX, STATE_PREFIX } from "../layout.js";
@@ -35,6 +38,12 @@ export interface BuildOptions {
   renderCache?: RenderCacheOptions;
   /** Summaries of posts read by earlier builds, reused for files unchanged since; only where `content` is a folder. */
   scanCache?: ScanCacheOptions;
+  /**
+   * Feeds' files written by earlier builds, copied for a feed whose posts and settings are
+   * unchanged; only where `content` and `output` are folders and no state is written (a bucket's
+   * state keeps every feed's items, so a rebuild reads them).
+   */
+  feedCache?: FeedCacheOptions;
 }
 
 export interface BuildReport {
@@ -56,6 +65,8 @@ export interface BuildReport {
   reused: number;
   /** Posts not read by the scan: their files were unchanged since the scan cache's last build. */
   known: number;
+  /** Feeds whose files were copied from the feed cache, their posts not read. */
+  copied: number;
   /** Render cache entries removed because this build did not use them (RenderCacheOptions.prune). */
   pruned: number;
 }
@@ -103,16 +114,29 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   await scan?.save();
 
   const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * longestFeed(config.feeds)) : 0);
-  const wanted = [...new Set(feeds.flatMap((f) => f.posts.map((p) => p.key)))];
+  const all = feeds.map((f) => f.feed);
+  // Feeds whose files an earlier build kept are copied, and their posts are not read.
+  const feedCache = isFolder(output) && !options.state && options.feedCache ? await openFeedCache(options.feedCache, config) : undefined;
+  const stamps = new Map<string, FileStamp | null>();
+  const stamped = (key: string) => (stamps.has(key) ? stamps.get(key)! : stamps.set(key, stampOf(content, key)).get(key)!);
+  const planned = feeds.map((f) => {
+    const key = feedCache?.keyOf(f.feed, f.posts.map((p) => ({ key: p.key, stamp: stamped(p.key) })), all) ?? null;
+    return { chosen: f, key, kept: key !== null ? feedCache!.files(key) : null };
+  });
+  const wanted = [...new Set(planned.flatMap((p) => (p.kept ? [] : p.chosen.posts.map((post) => post.key))))];
   const cache = options.renderCache && openRenderCache(options.renderCache, config);
+  // A copied feed's items stay in the render cache: a post of it edited later needs the others.
+  for (const { kept } of planned) if (kept) cache?.use(kept.uses);
   const items = new Map<string, FeedItem>();
   let rendered = 0;
-  await mapLimit(wanted, concurrency, async (key) => {
-    const loaded = await rejecting(key, () => loadItem(content, key, config, cache));
-    if (!loaded) return;
-    items.set(key, loaded.item);
-    if (loaded.rendered) rendered++;
-  });
+  const loadItems = (keys: string[]) =>
+    mapLimit(keys, concurrency, async (key) => {
+      const loaded = await rejecting(key, () => loadItem(content, key, config, cache));
+      if (!loaded) return;
+      items.set(key, loaded.item);
+      if (loaded.rendered) rendered++;
+    });
+  await loadItems(wanted);
   // Every shown post has asked for its item: what no post asked for is left from earlier builds.
   const pruned = cache ? await cache.prune() : 0;
 
@@ -129,8 +153,8 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   // are written, and at 100k posts four at a time raised the peak RSS by 20–40 MB.
   const hashes = new Map<string, string>();
   const invalid: InvalidFile[] = [];
-  const renderAndWrite = async (render: () => OutputFile[], shown: string[]) => {
-    const plans = await planWrites(output, render(), { concurrency: 3, force });
+  const renderAndWrite = async (files: OutputFile[], shown: string[]) => {
+    const plans = await planWrites(output, files, { concurrency: 3, force });
     if (plans.some((p) => p.action === "write")) await beforeFirstWrite();
     const outcomes = await executeWrites(output, plans, { cacheControl, concurrency: 3 });
     for (const o of outcomes) {
@@ -139,18 +163,49 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     }
     return outcomes;
   };
-  const all = feeds.map((f) => f.feed);
+  // A kept file is copied unless the output holds its bytes already.
+  const copyKept = (files: KeptFile[]) =>
+    mapLimit(files, 3, async (file): Promise<WriteOutcome> => {
+      hashes.set(file.key, file.sha256);
+      if (!force && (await output.hash(file.key)) === file.sha256) return { key: file.key, outcome: "unchanged", sha256: file.sha256 };
+      await beforeFirstWrite();
+      const started = performance.now();
+      await feedCache!.copy(file, output as FsStorage);
+      return { key: file.key, outcome: "written", ms: Math.round(performance.now() - started), sha256: file.sha256 };
+    });
+  let copied = 0;
   const writes = (
-    await mapLimit(feeds, 2, (f) =>
-      renderAndWrite(() => renderFeed(f.feed, f.posts.flatMap((p) => items.get(p.key) ?? []), config, all), f.posts.map((p) => p.key)),
-    )
+    await mapLimit(planned, 2, async ({ chosen: f, key, kept }) => {
+      if (kept) {
+        try {
+          const outcomes = await copyKept(kept.files);
+          copied++;
+          return outcomes;
+        } catch (error) {
+          // A kept file removed since it was checked: the feed is rendered after all.
+          if (!(error instanceof StorageError && error.op === "get")) throw error;
+          await loadItems(f.posts.map((p) => p.key).filter((key) => !items.has(key)));
+        }
+      }
+      const shown = f.posts.flatMap((p) => items.get(p.key) ?? []);
+      const files = renderFeed(f.feed, shown, config, all);
+      const outcomes = await renderAndWrite(files, f.posts.map((p) => p.key));
+      // Kept only whole: a feed without a rejected post's item is rendered again, so the next build
+      // reports the post again.
+      if (key !== null && shown.length === f.posts.length && outcomes.every((o) => o.outcome !== "invalid")) {
+        const uses = f.posts.flatMap((p) => cache?.entryOf(p.key) ?? []);
+        await feedCache!.keep(key, output as FsStorage, files.map((file, i) => ({ key: file.key, contentType: file.contentType, sha256: outcomes[i]!.sha256! })), uses);
+      }
+      return outcomes;
+    })
   ).flat();
-  writes.push(...(await renderAndWrite(() => [renderIndex(all, config)], [])));
+  writes.push(...(await renderAndWrite([renderIndex(all, config)], [])));
   const produced = new Set(writes.map((w) => w.key));
   const stale = (await output.list(FEEDS_PREFIX)).filter(
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
   );
   if (stale.length > 0) await beforeFirstWrite();
+  await feedCache?.save();
   await mapLimit(stale, concurrency, (key) => output.delete(key));
   if (options.state) {
     const state = fullState({ feeds, items, hashes, posts, now, config, cacheControl });
@@ -173,6 +228,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     reused: items.size - rendered,
     known,
     pruned,
+    copied,
   };
 }
 
@@ -221,4 +277,9 @@ function once(fn: () => Promise<void>): Once {
   let running: Promise<void> | undefined;
   const call = () => (running ??= fn());
   return Object.defineProperty(call, "done", { get: () => running !== undefined }) as Once;
+}
+
+/** A folder on this machine, which can copy files from another without reading them. */
+function isFolder(storage: Storage): storage is FsStorage {
+  return typeof (storage as Partial<FsStorage>).copyFrom === "function";
 }

@@ -41,6 +41,10 @@ export interface RenderCache {
    * about one entry per shown post. Only with `prune` set; returns how many entries went.
    */
   prune(): Promise<number>;
+  /** The entry this build found or stored the item of the post `key` under. */
+  entryOf(key: string): string | undefined;
+  /** Counts entries as used by this build (the items of feeds it copied whole), so prune keeps them. */
+  use(entries: readonly string[]): void;
 }
 
 const FORMAT = "feedpub render cache";
@@ -55,16 +59,22 @@ export function openRenderCache({ store, code, prune = false }: RenderCacheOptio
   const prefix = createHash("sha256").update(JSON.stringify({ format: FORMAT, version: VERSION, code, config: { ...config, feeds } }));
   const entryKey = (hash: string) => `${hash.slice(0, 2)}/${hash}.json`;
   const used = new Set<string>();
+  const byPost = new Map<string, string>();
 
   return {
     async item(key, bytes, render) {
       const hash = hashOf(prefix, key, bytes);
       used.add(entryKey(hash));
+      byPost.set(key, entryKey(hash));
       const cached = readEntry(await store.get(entryKey(hash)), hash, key);
       if (cached) return cached;
       const item = render();
       await store.put(entryKey(hash), writeEntry(hash, toStoredItem(key, item)), { contentType: "text/plain; charset=utf-8" });
       return item;
+    },
+    entryOf: (key) => byPost.get(key),
+    use(entries) {
+      for (const entry of entries) used.add(entry);
     },
     async prune() {
       const { list, delete: remove } = store;

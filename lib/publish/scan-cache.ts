@@ -44,7 +44,7 @@ const FORMAT = "feedpub scan cache";
 const VERSION = 1;
 const KEY = "summaries.jsonl";
 /** A file changed less than this long before the scan started may change again unseen within its time stamp. */
-const RACY_MS = 2_000;
+export const RACY_MS = 2_000;
 
 /**
  * One post, one line: [key, stamp, date in ms, wall or null, categories, tags, authorFeed or null,
