@@ -153,8 +153,8 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   // are written, and at 100k posts four at a time raised the peak RSS by 20–40 MB.
   const hashes = new Map<string, string>();
   const invalid: InvalidFile[] = [];
-  const renderAndWrite = async (files: OutputFile[], shown: string[]) => {
-    const plans = await planWrites(output, files, { concurrency: 3, force });
+  const renderAndWrite = async (render: () => OutputFile[], shown: string[]) => {
+    const plans = await planWrites(output, render(), { concurrency: 3, force });
     if (plans.some((p) => p.action === "write")) await beforeFirstWrite();
     const outcomes = await executeWrites(output, plans, { cacheControl, concurrency: 3 });
     for (const o of outcomes) {
@@ -188,18 +188,17 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
         }
       }
       const shown = f.posts.flatMap((p) => items.get(p.key) ?? []);
-      const files = renderFeed(f.feed, shown, config, all);
-      const outcomes = await renderAndWrite(files, f.posts.map((p) => p.key));
+      const outcomes = await renderAndWrite(() => renderFeed(f.feed, shown, config, all), f.posts.map((p) => p.key));
       // Kept only whole: a feed without a rejected post's item is rendered again, so the next build
       // reports the post again.
       if (key !== null && shown.length === f.posts.length && outcomes.every((o) => o.outcome !== "invalid")) {
         const uses = f.posts.flatMap((p) => cache?.entryOf(p.key) ?? []);
-        await feedCache!.keep(key, output as FsStorage, files.map((file, i) => ({ key: file.key, contentType: file.contentType, sha256: outcomes[i]!.sha256! })), uses);
+        await feedCache!.keep(key, output as FsStorage, outcomes.map((o) => ({ key: o.key, sha256: o.sha256! })), uses);
       }
       return outcomes;
     })
   ).flat();
-  writes.push(...(await renderAndWrite([renderIndex(all, config)], [])));
+  writes.push(...(await renderAndWrite(() => [renderIndex(all, config)], [])));
   const produced = new Set(writes.map((w) => w.key));
   const stale = (await output.list(FEEDS_PREFIX)).filter(
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),

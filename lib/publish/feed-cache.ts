@@ -32,10 +32,9 @@ export interface FeedCacheOptions {
   now?: () => number;
 }
 
-/** One kept file: where it goes in the output, and what it is. */
+/** One kept file: where it goes in the output, and the SHA-256 of its bytes. */
 export interface KeptFile {
   key: string;
-  contentType: string;
   sha256: string;
   /** Where the cache holds it. */
   storeKey: string;
