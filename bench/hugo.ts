@@ -1,7 +1,7 @@
 /**
  * The anchor for full-build speed: Hugo builds the bench's own corpus into RSS for the home page and
  * each category, and `npm run build` builds the same corpus twice over, with `--no-cache` and with
- * its render cache warm, in fresh processes, interleaved. Their ratios say where we stand against
+ * its caches warm, in fresh processes, interleaved. Their ratios say where we stand against
  * a generator known to be fast, on this machine and this load. Without Hugo (Debian:
  * `apt-get install -y hugo`) the anchor is skipped and says why.
  */
@@ -26,7 +26,7 @@ export interface HugoFigures {
   medianWarmMs: number;
   /** Hugo's median over ours with --no-cache: above 1, our full build is faster. */
   ratio: number;
-  /** Hugo's median over ours with the render cache warm. */
+  /** Hugo's median over ours with the caches warm. */
   warmRatio: number;
   /** What each wrote, so a reader sees the work differs: Hugo RSS only, we three formats and tag feeds too. */
   hugoFiles: number;

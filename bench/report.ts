@@ -129,7 +129,7 @@ export function evaluate(results: Results): TargetCheck[] {
     met: anchored ? anchored.ratio >= 2 : null,
   });
   checks.push({
-    figure: `full build vs Hugo${at}, render cache warm`,
+    figure: `full build vs Hugo${at}, caches warm`,
     value: anchored ? String(anchored.warmRatio) : notRun,
     target: ">= 3",
     met: anchored ? anchored.warmRatio >= 3 : null,
@@ -303,7 +303,7 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
         new Set([2]),
       ),
     );
-    out.push(`  Hugo time / ours: ${hugo.ratio} with --no-cache, ${hugo.warmRatio} with the render cache warm (above 1: our full build is faster)`);
+    out.push(`  Hugo time / ours: ${hugo.ratio} with --no-cache, ${hugo.warmRatio} with the caches warm (above 1: our full build is faster)`);
   }
 
   for (const c of results.configChanges ?? []) {
