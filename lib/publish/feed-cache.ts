@@ -58,8 +58,8 @@ export interface FeedCache {
    * with `uses`: what else the feed is made of that must outlive it (its items' render cache entries).
    */
   keep(key: string, output: FsStorage, files: Omit<KeptFile, "storeKey">[], uses: string[]): Promise<void>;
-  /** Writes the index when it changed, and with `prune` removes every file no used entry names; returns how many went. */
-  save(): Promise<number>;
+  /** Writes the index when it changed, and with `prune` removes every file no entry used by this build names. */
+  save(): Promise<void>;
 }
 
 const FORMAT = "feedpub feed cache";
@@ -114,11 +114,10 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
         const body = JSON.stringify(Object.fromEntries([...used].sort(([a], [b]) => (a < b ? -1 : 1))));
         await store.put(INDEX, writeChecked({ format: FORMAT, version: VERSION, settings }, body), { contentType: "application/json" });
       }
-      if (!prune) return 0;
+      if (!prune) return;
       const named = new Set([INDEX, ...[...used.values()].flatMap((e) => e.files.map((r) => r.storeKey))]);
       const unused = (await store.list("")).filter((key) => !named.has(key));
       await mapLimit(unused, 16, (key) => store.delete(key));
-      return unused.length;
     },
   };
 }
