@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SiteConfig } from "../config.js";
 import type { FeedDefinition } from "../feeds/model.js";
+import { StorageError } from "../errors.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
 import { isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
 import { mapLimit } from "./map-limit.js";
@@ -18,7 +19,9 @@ import { RACY_MS } from "./scan-cache.js";
  * before the build started may change again within its time stamp, so a feed that shows one is
  * neither looked up nor kept. An entry's files are known by their own stamps, taken when they
  * were kept: a file changed since, cut short or replaced makes the whole entry a miss. So the
- * folder can be deleted, or its files changed, at any time.
+ * folder can be deleted, or its files changed, at any time. Keeping is best effort: a folder that
+ * cannot be written (full, read-only, a file in its place) costs the next build its copies, never
+ * this build its feeds.
  */
 
 export interface FeedCacheOptions {
@@ -101,23 +104,26 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
       return output.copyFrom(file.key, store, file.storeKey);
     },
     async keep(key, output, files, uses) {
-      const records = await mapLimit(files, 5, async (file) => {
-        const storeKey = `${key.slice(0, 2)}/${key}/${file.key.slice(file.key.lastIndexOf("/") + 1)}`;
-        await store.copyFrom(storeKey, output, file.key);
-        return { ...file, storeKey, stamp: store.stamp(storeKey)?.id ?? "" };
-      });
+      const records = await bestEffort(() =>
+        mapLimit(files, 5, async (file) => {
+          const storeKey = `${key.slice(0, 2)}/${key}/${file.key.slice(file.key.lastIndexOf("/") + 1)}`;
+          await store.copyFrom(storeKey, output, file.key);
+          return { ...file, storeKey, stamp: store.stamp(storeKey)?.id ?? "" };
+        }),
+      );
+      if (!records) return;
       used.set(key, { files: records, uses });
       changed = true;
     },
     async save() {
       if (changed || used.size !== entries.size) {
         const body = JSON.stringify(Object.fromEntries([...used].sort(([a], [b]) => (a < b ? -1 : 1))));
-        await store.put(INDEX, writeChecked({ format: FORMAT, version: VERSION, settings }, body), { contentType: "application/json" });
+        await bestEffort(() => store.put(INDEX, writeChecked({ format: FORMAT, version: VERSION, settings }, body), { contentType: "application/json" }));
       }
       if (!prune) return;
       const named = new Set([INDEX, ...[...used.values()].flatMap((e) => e.files.map((r) => r.storeKey))]);
-      const unused = (await store.list("")).filter((key) => !named.has(key));
-      await mapLimit(unused, 16, (key) => store.delete(key));
+      const unused = (await bestEffort(() => store.list(""))) ?? [];
+      await mapLimit(unused.filter((key) => !named.has(key)), 16, (key) => bestEffort(() => store.delete(key)));
     },
   };
 }
@@ -129,4 +135,14 @@ function readIndex(bytes: Uint8Array | null, settings: string): Map<string, Entr
   if (!isRecord(index)) return new Map();
   // Written by this code for these settings and checked whole: its shape is the one written.
   return new Map(Object.entries(index as Record<string, Entry>));
+}
+
+/** `write`'s result, or undefined when the store failed it: the cache is then only less useful. */
+async function bestEffort<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof StorageError) return undefined;
+    throw error;
+  }
 }

@@ -182,6 +182,19 @@ describe("buildAll with a feed cache", () => {
     expectSameTree(clean.tree, await readTree(out));
   });
 
+  it("publishes every feed when the cache folder cannot be written, a file standing in its place", async () => {
+    const content = await makeSite(SITE);
+    dirs.push(content);
+    const blocked = path.join(await fresh(), "cache");
+    await writeFiles(path.dirname(blocked), { cache: "a file, not a folder" });
+    const none = await buildWith(content, null);
+    for (let i = 0; i < 2; i++) {
+      const built = await buildWith(content, { feeds: blocked, render: await fresh() });
+      expect(built.report.copied).toBe(0);
+      expectSameTree(none.tree, built.tree);
+    }
+  });
+
   it("keeps no feed missing a rejected post, so every build reports the post again", async () => {
     const content = await makeSite(SITE);
     dirs.push(content);
