@@ -277,6 +277,19 @@ describe("scripts/build.ts", () => {
     expectSameTree(tree, await readTree(none));
   }, CLI_TIMEOUT);
 
+  it("builds every feed when --cache names a file: the caches only make builds faster", async () => {
+    const content = await site(GOOD);
+    const file = path.join(await fresh(), "cache");
+    await writeFile(file, "not a folder");
+    const [cached, none] = [await fresh(), await fresh()];
+    const result = await runCli(content, cached, ["--cache", file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}items: +3 rendered, 0 from the render cache/m);
+    await runCli(content, none, ["--no-cache"]);
+    expectSameTree(await readTree(none), await readTree(cached));
+    expect(await readFile(file, "utf8")).toBe("not a folder");
+  }, CLI_TIMEOUT);
+
   it("refuses --cache with --no-cache in one line, exit 2", async () => {
     const result = await runCli(await site(GOOD), await fresh(), ["--cache", "x", "--no-cache"]);
     expect(result.code).toBe(2);

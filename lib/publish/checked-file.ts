@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { StorageError } from "../errors.js";
 
 /**
  * The layout of the local caches' files: one line of JSON saying what the file is (its format,
@@ -31,6 +32,20 @@ export function parseJson(bytes: Buffer): unknown {
     return JSON.parse(bytes.toString("utf8"));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * What `use` of a cache's store gives, or undefined when the store failed it: a cache that cannot
+ * be read or written (full, read-only, a file where its folder should be, a bucket that answers
+ * 500) makes builds slower, never stops one.
+ */
+export async function bestEffort<T>(use: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await use();
+  } catch (error) {
+    if (error instanceof StorageError) return undefined;
+    throw error;
   }
 }
 

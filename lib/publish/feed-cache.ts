@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import type { SiteConfig } from "../config.js";
 import type { FeedDefinition } from "../feeds/model.js";
-import { StorageError } from "../errors.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
-import { isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
+import { bestEffort, isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
 import { mapLimit } from "./map-limit.js";
 import { RACY_MS } from "./scan-cache.js";
 
@@ -135,14 +134,4 @@ function readIndex(bytes: Uint8Array | null, settings: string): Map<string, Entr
   if (!isRecord(index)) return new Map();
   // Written by this code for these settings and checked whole: its shape is the one written.
   return new Map(Object.entries(index as Record<string, Entry>));
-}
-
-/** `write`'s result, or undefined when the store failed it: the cache is then only less useful. */
-async function bestEffort<T>(write: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await write();
-  } catch (error) {
-    if (error instanceof StorageError) return undefined;
-    throw error;
-  }
 }

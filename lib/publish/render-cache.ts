@@ -3,7 +3,7 @@ import type { SiteConfig } from "../config.js";
 import type { FeedItem } from "../feeds/model.js";
 import type { Storage } from "../storage/types.js";
 import { fromStoredItem, toStoredItem, type StoredItem } from "./feed-state.js";
-import { isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
+import { bestEffort, isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
 import { mapLimit } from "./map-limit.js";
 
 /**
@@ -12,7 +12,8 @@ import { mapLimit } from "./map-limit.js";
  * and the code that renders (a new renderer must not reuse an old one's items). What is read back
  * is checked, never trusted: an entry that is cut short or altered, was written by another version
  * or for another post, or does not parse, is a miss, and the item rendered again replaces it. So
- * the store can be deleted, or hold another version's entries, at any time.
+ * the store can be deleted, or hold another version's entries, at any time; a store that fails
+ * (bestEffort) only means rendering again.
  */
 
 /** Where the entries live: any Storage (a local folder, a bucket prefix); pruning also lists and deletes. */
@@ -66,10 +67,10 @@ export function openRenderCache({ store, code, prune = false }: RenderCacheOptio
       const hash = hashOf(prefix, key, bytes);
       used.add(entryKey(hash));
       byPost.set(key, entryKey(hash));
-      const cached = readEntry(await store.get(entryKey(hash)), hash, key);
+      const cached = readEntry((await bestEffort(() => store.get(entryKey(hash)))) ?? null, hash, key);
       if (cached) return cached;
       const item = render();
-      await store.put(entryKey(hash), writeEntry(hash, toStoredItem(key, item)), { contentType: "text/plain; charset=utf-8" });
+      await bestEffort(() => store.put(entryKey(hash), writeEntry(hash, toStoredItem(key, item)), { contentType: "text/plain; charset=utf-8" }));
       return item;
     },
     entryOf: (key) => byPost.get(key),
@@ -80,8 +81,8 @@ export function openRenderCache({ store, code, prune = false }: RenderCacheOptio
       const { list, delete: remove } = store;
       if (!prune || !list || !remove) return 0;
       // Only what has an entry's name: nothing else in the store is the cache's to remove.
-      const unused = (await list.call(store, "")).filter((key) => ENTRY_KEY.test(key) && !used.has(key));
-      await mapLimit(unused, 16, (key) => remove.call(store, key));
+      const unused = ((await bestEffort(() => list.call(store, ""))) ?? []).filter((key) => ENTRY_KEY.test(key) && !used.has(key));
+      await mapLimit(unused, 16, (key) => bestEffort(() => remove.call(store, key)));
       return unused.length;
     },
   };

@@ -4,7 +4,7 @@ import type { PostSummary } from "../posts/post.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
 import { compareKeys } from "../storage/keys.js";
 import type { Storage } from "../storage/types.js";
-import { parseJson, readChecked, writeChecked } from "./checked-file.js";
+import { bestEffort, parseJson, readChecked, writeChecked } from "./checked-file.js";
 
 /**
  * What the full build's scan learnt of each post (its summary: date, categories, tags, author,
@@ -57,7 +57,7 @@ type Row = [string, string, number, string | null, string[], string[], string | 
 export async function openScanCache({ store, code, now = Date.now }: ScanCacheOptions, config: SiteConfig): Promise<ScanCache> {
   const started = now();
   const settings = createHash("sha256").update(JSON.stringify({ format: FORMAT, version: VERSION, code, config })).digest("hex");
-  let rows = readRows(await store.get(KEY), settings);
+  let rows = readRows((await bestEffort(() => store.get(KEY))) ?? null, settings);
   // This scan's posts, each as the line to write next time: the old one when the post was known.
   let next: { key: string; line: Uint8Array }[] = [];
   let changed = false;
@@ -83,7 +83,7 @@ export async function openScanCache({ store, code, now = Date.now }: ScanCacheOp
       rows = readRows(null, settings);
       next = [];
       if (same) return;
-      await store.put(KEY, writeChecked({ format: FORMAT, version: VERSION, settings }, Buffer.concat(lines)), { contentType: "application/x-ndjson" });
+      await bestEffort(() => store.put(KEY, writeChecked({ format: FORMAT, version: VERSION, settings }, Buffer.concat(lines)), { contentType: "application/x-ndjson" }));
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type SiteConfig } from "../../lib/config.js";
+import { StorageError } from "../../lib/errors.js";
 import type { FeedItem } from "../../lib/feeds/model.js";
 import { renderItem } from "../../lib/publish/read-posts.js";
 import { openRenderCache } from "../../lib/publish/render-cache.js";
@@ -75,6 +76,19 @@ describe("render cache", () => {
     const error = new Error("render failed");
     await expect(cache.item(KEY, BYTES, () => { throw error; })).rejects.toBe(error);
     expect(await store.list("")).toEqual([]);
+  });
+
+  it("renders every item when its store fails every call, and says nothing of it", async () => {
+    const store = createMemoryStorage();
+    const failing = (op: StorageError["op"]) => async (key: string) => {
+      throw new StorageError(key, op, true);
+    };
+    const broken: MemoryStorage = { ...store, get: failing("get"), put: failing("put"), list: failing("list"), delete: failing("delete") };
+    const cache = openRenderCache({ store: broken, code: "code-1", prune: true }, CONFIG);
+    let calls = 0;
+    for (let i = 0; i < 2; i++) expect(await cache.item(KEY, BYTES, () => (calls++, ITEM))).toEqual(ITEM);
+    expect(calls).toBe(2);
+    expect(await cache.prune()).toBe(0);
   });
 
   describe("never trusts what it reads back", () => {
