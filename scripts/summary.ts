@@ -24,7 +24,7 @@ export function formatSummary(report: BuildReport, out: string, ms: number, cach
     `  authors:    ${authors.length}`,
     ...(cache === undefined ? [] : [`  scan:       ${report.known} posts unchanged since the last build, ${read - report.known} read`]),
     `  items:      ${report.rendered} rendered, ${cache === undefined ? "no render cache (--no-cache)" : `${report.reused} from the render cache in ${cache}/${report.pruned > 0 ? `, ${report.pruned} unused entries removed` : ""}`}`,
-    ...(cache === undefined ? [] : [`  feeds:      ${report.copied} copied from the cache (posts and settings unchanged), ${report.feeds.length - report.copied} rendered`]),
+    ...(cache === undefined ? [] : [`  feeds:      ${report.fromCache} from the cache (posts and settings unchanged), ${report.feeds.length - report.fromCache} rendered`]),
     `  files:      ${written} written, ${unchanged} unchanged, ${report.invalid.length} not written (invalid), ${report.deleted.length} removed, under ${out}/feeds/`,
   ];
   if (report.rejected.length > 0) {

@@ -260,8 +260,8 @@ describe("scripts/build.ts", () => {
     expect(cold).toMatch(/^ {2}items: +3 rendered, 0 from the render cache in .*cache dir\/$/m);
     // Posts written a moment ago are read again (test/publish/scan-cache.test.ts shows them skipped).
     expect(cold).toMatch(/^ {2}scan: +0 posts unchanged since the last build, 3 read$/m);
-    // And feeds showing them are neither copied nor kept (test/publish/feed-cache.test.ts shows them copied).
-    expect(cold).toMatch(/^ {2}feeds: +0 copied from the cache \(posts and settings unchanged\), 4 rendered$/m);
+    // And feeds showing them are neither taken from the feed cache nor kept (test/publish/feed-cache.test.ts shows them taken).
+    expect(cold).toMatch(/^ {2}feeds: +0 from the cache \(posts and settings unchanged\), 4 rendered$/m);
     expect((await runCli(content, second, ["--cache", cache])).stdout).toMatch(/^ {2}items: +0 rendered, 3 from the render cache in .*cache dir\/$/m);
     const stamps = await fileStamps(cache);
     // Three items, and the scan's summaries.

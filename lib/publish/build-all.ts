@@ -64,8 +64,11 @@ export interface BuildReport {
   reused: number;
   /** Posts not read by the scan: their files were unchanged since the scan cache's last build. */
   known: number;
-  /** Feeds whose files were copied from the feed cache, their posts not read. */
-  copied: number;
+  /**
+   * Feeds taken from the feed cache, their posts not read: their files copied, or left as they
+   * were where the output held the same bytes.
+   */
+  fromCache: number;
   /** Render cache entries removed because this build did not use them (RenderCacheOptions.prune). */
   pruned: number;
 }
@@ -172,13 +175,13 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
       await feedCache!.copy(file, output as FsStorage);
       return { key: file.key, outcome: "written", ms: Math.round(performance.now() - started), sha256: file.sha256 };
     });
-  let copied = 0;
+  let fromCache = 0;
   const writes = (
     await mapLimit(planned, 2, async ({ chosen: f, key, kept }) => {
       if (kept) {
         try {
           const outcomes = await copyKept(kept.files);
-          copied++;
+          fromCache++;
           return outcomes;
         } catch (error) {
           // A kept file removed since it was checked: the feed is rendered after all.
@@ -226,7 +229,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     reused: items.size - rendered,
     known,
     pruned,
-    copied,
+    fromCache,
   };
 }
 

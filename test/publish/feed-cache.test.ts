@@ -70,9 +70,9 @@ describe("buildAll with a feed cache", () => {
     const warm = await buildWith(content, cache);
 
     expect(none.report.feeds).toHaveLength(FEEDS);
-    expect(cold.report).toMatchObject({ copied: 0, rendered: 4 });
+    expect(cold.report).toMatchObject({ fromCache: 0, rendered: 4 });
     // No item was asked for: neither rendered nor read from the render cache.
-    expect(warm.report).toMatchObject({ copied: FEEDS, rendered: 0, reused: 0 });
+    expect(warm.report).toMatchObject({ fromCache: FEEDS, rendered: 0, reused: 0 });
     expect(warm.report.writes.filter((w) => w.outcome === "written")).toHaveLength(FEEDS * FILES_PER_FEED + 1);
     expectSameTree(none.tree, cold.tree);
     expectSameTree(none.tree, warm.tree);
@@ -84,16 +84,16 @@ describe("buildAll with a feed cache", () => {
     dirs.push(content);
     const cache = await caches();
     await buildWith(content, cache);
-    expect((await buildWith(content, cache)).report.copied).toBe(FEEDS);
+    expect((await buildWith(content, cache)).report.fromCache).toBe(FEEDS);
 
     await writeFiles(content, { "2022-05-21-two.md": post(["title: 第二篇改", "date: 2022-05-21 09:00:00 +0800", "categories: stock", "tags: [股市]"]) });
     const edited = await buildWith(content, cache);
     // Post two is in the site feed, stock and #股市; the site feed's other three come from the
     // render cache, whose entries the copied feeds kept.
-    expect(edited.report).toMatchObject({ copied: FEEDS - 3, rendered: 1, reused: 3 });
+    expect(edited.report).toMatchObject({ fromCache: FEEDS - 3, rendered: 1, reused: 3 });
     expectSameTree((await buildWith(content, null)).tree, edited.tree);
     expect(await keptFiles(cache.feeds)).toHaveLength(FEEDS * FILES_PER_FEED);
-    expect((await buildWith(content, cache)).report).toMatchObject({ copied: FEEDS, rendered: 0 });
+    expect((await buildWith(content, cache)).report).toMatchObject({ fromCache: FEEDS, rendered: 0 });
   });
 
   it("renders every feed again under other settings or other code", async () => {
@@ -103,7 +103,7 @@ describe("buildAll with a feed cache", () => {
     await buildWith(content, cache);
     await writeFiles(content, { "_config.yml": configYaml("feeds:\n  summary_length: 20\n") });
     const reconfigured = await buildWith(content, cache);
-    expect(reconfigured.report.copied).toBe(0);
+    expect(reconfigured.report.fromCache).toBe(0);
     expectSameTree((await buildWith(content, null)).tree, reconfigured.tree);
     expect(await keptFiles(cache.feeds)).toHaveLength(FEEDS * FILES_PER_FEED);
   });
@@ -136,12 +136,12 @@ describe("buildAll with a feed cache", () => {
     const soon = () => edited + 1_500;
     const recent = await buildWith(content, cache, soon);
     // The site feed and bank show post one: rendered, and not kept for the next build either.
-    expect(recent.report.copied).toBe(FEEDS - 2);
-    expect((await buildWith(content, cache, soon)).report.copied).toBe(FEEDS - 2);
+    expect(recent.report.fromCache).toBe(FEEDS - 2);
+    expect((await buildWith(content, cache, soon)).report.fromCache).toBe(FEEDS - 2);
     expectSameTree((await buildWith(content, null)).tree, recent.tree);
     // Later they are kept.
-    expect((await buildWith(content, cache)).report.copied).toBe(FEEDS - 2);
-    expect((await buildWith(content, cache)).report.copied).toBe(FEEDS);
+    expect((await buildWith(content, cache)).report.fromCache).toBe(FEEDS - 2);
+    expect((await buildWith(content, cache)).report.fromCache).toBe(FEEDS);
   });
 
   it("renders a feed whose kept file was changed, cut short or removed, and mends the cache", async () => {
@@ -156,9 +156,9 @@ describe("buildAll with a feed cache", () => {
     await unlink(removed);
 
     const mended = await buildWith(content, cache);
-    expect(mended.report.copied).toBe(FEEDS - 2);
+    expect(mended.report.fromCache).toBe(FEEDS - 2);
     expectSameTree(clean.tree, mended.tree);
-    expect((await buildWith(content, cache)).report.copied).toBe(FEEDS);
+    expect((await buildWith(content, cache)).report.fromCache).toBe(FEEDS);
   });
 
   it("renders a feed whose kept file went after it was checked", async () => {
@@ -178,7 +178,7 @@ describe("buildAll with a feed cache", () => {
       now: NOW,
       feedCache: { store: { ...store, stamp: (key) => (checked.has(key) ? checked.get(key)! : store.stamp(key)) }, code: "test-code", now: LATER },
     });
-    expect(report.copied).toBe(FEEDS - 1);
+    expect(report.fromCache).toBe(FEEDS - 1);
     expectSameTree(clean.tree, await readTree(out));
   });
 
@@ -190,7 +190,7 @@ describe("buildAll with a feed cache", () => {
     const none = await buildWith(content, null);
     for (let i = 0; i < 2; i++) {
       const built = await buildWith(content, { feeds: blocked, render: await fresh() });
-      expect(built.report.copied).toBe(0);
+      expect(built.report.fromCache).toBe(0);
       expectSameTree(none.tree, built.tree);
     }
   });
@@ -206,7 +206,7 @@ describe("buildAll with a feed cache", () => {
       const { report } = await buildWith(spoiled, cache);
       expect(report.rejected.map((e) => e.key)).toEqual(["2022-05-23-four.md"]);
       // site, bank, #股市, #银行 and Jane Doe's feed show post four.
-      expect(report.copied).toBe(i === 0 ? 0 : FEEDS - 5);
+      expect(report.fromCache).toBe(i === 0 ? 0 : FEEDS - 5);
     }
   });
 });
@@ -242,7 +242,7 @@ const stepArb = fc.oneof(
 describe("buildAll with a feed cache, over seeded sequences of edits", () => {
   it("gives after every step the bytes of a build without caches", async () => {
     console.info(`[feed-cache] seed ${SEED}; replay: FC_SEED=${SEED} npx vitest run test/publish/feed-cache.test.ts`);
-    let copied = 0;
+    let fromCache = 0;
     let rendered = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(postArb, { minLength: 1, maxLength: 4 }), fc.array(stepArb, { minLength: 1, maxLength: 6 }), async (initial, steps) => {
@@ -271,16 +271,16 @@ describe("buildAll with a feed cache, over seeded sequences of edits", () => {
           }
           if (step.kind === "clear") await rm(step.render ? cache.render : cache.feeds, { recursive: true, force: true });
           const withCaches = await buildWith(byBytes, cache);
-          copied += withCaches.report.copied;
-          rendered += withCaches.report.feeds.length - withCaches.report.copied;
+          fromCache += withCaches.report.fromCache;
+          rendered += withCaches.report.feeds.length - withCaches.report.fromCache;
           expectSameTree((await buildWith(content, null)).tree, withCaches.tree);
         }
       }),
       { seed: SEED, numRuns: 25 },
     );
-    console.info(`[feed-cache] ${copied} feeds copied, ${rendered} rendered over 25 sequences`);
+    console.info(`[feed-cache] ${fromCache} feeds from the cache, ${rendered} rendered over 25 sequences`);
     // Only as good as the cases reached: both paths, many times.
-    expect(copied).toBeGreaterThan(100);
+    expect(fromCache).toBeGreaterThan(100);
     expect(rendered).toBeGreaterThan(100);
   }, 120_000);
 });
