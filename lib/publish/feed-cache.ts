@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SiteConfig } from "../config.js";
 import type { FeedDefinition } from "../feeds/model.js";
+import { StorageError } from "../errors.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
 import { bestEffort, isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
 import { mapLimit } from "./map-limit.js";
@@ -80,7 +81,7 @@ interface Entry {
 export async function openFeedCache({ store, code, prune = false, now = Date.now }: FeedCacheOptions, config: SiteConfig): Promise<FeedCache> {
   const started = now();
   const settings = createHash("sha256").update(JSON.stringify({ format: FORMAT, version: VERSION, code, config })).digest("hex");
-  const entries = readIndex(await store.get(INDEX), settings);
+  const entries = readIndex((await bestEffort(() => store.get(INDEX))) ?? null, settings);
   const used = new Map<string, Entry>();
   let changed = false;
 
@@ -95,7 +96,7 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
     },
     files(key) {
       const entry = entries.get(key);
-      if (!entry || !entry.files.every((r) => store.stamp(r.storeKey)?.id === r.stamp)) return null;
+      if (!entry || !entry.files.every((r) => stampOf(store, r.storeKey) === r.stamp)) return null;
       used.set(key, entry);
       return { files: entry.files.map(({ stamp: _stamp, ...file }) => file), uses: entry.uses };
     },
@@ -125,6 +126,16 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
       await mapLimit(unused.filter((key) => !named.has(key)), 16, (key) => bestEffort(() => store.delete(key)));
     },
   };
+}
+
+/** The stamp of a kept file, or undefined when it is gone or cannot be told. */
+function stampOf(store: FsStorage, key: string): string | undefined {
+  try {
+    return store.stamp(key)?.id;
+  } catch (error) {
+    if (error instanceof StorageError) return undefined;
+    throw error;
+  }
 }
 
 /** The index's entries when it was written for `settings` and is whole, else none. */
