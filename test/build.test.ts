@@ -275,6 +275,17 @@ describe("scripts/build.ts", () => {
     const tree = await readTree(first);
     expectSameTree(tree, await readTree(second));
     expectSameTree(tree, await readTree(none));
+
+    // Two seconds on, the posts are old enough to be known by their stamps: the third build reads
+    // none and takes every feed from the cache, and the fourth, into the same folder, writes nothing.
+    await new Promise((r) => setTimeout(r, 2_100));
+    const third = await fresh();
+    await runCli(content, third, ["--cache", cache]);
+    const warm = (await runCli(content, third, ["--cache", cache])).stdout;
+    expect(warm).toMatch(/^ {2}scan: +3 posts unchanged since the last build, 0 read$/m);
+    expect(warm).toMatch(/^ {2}feeds: +4 from the cache \(posts and settings unchanged\), 0 rendered$/m);
+    expect(warm).toMatch(/^ {2}files: +0 written, 21 unchanged,/m);
+    expectSameTree(tree, await readTree(third));
   }, CLI_TIMEOUT);
 
   it("builds every feed when --cache names a file: the caches only make builds faster", async () => {
