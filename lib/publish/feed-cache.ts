@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import type { SiteConfig } from "../config.js";
 import type { FeedDefinition } from "../feeds/model.js";
-import { StorageError } from "../errors.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
 import { bestEffort, isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
 import { mapLimit } from "./map-limit.js";
-import { RACY_MS } from "./scan-cache.js";
+import { RACY_MS, stampOf } from "./scan-cache.js";
 
 /**
  * Each feed's files as an earlier local build wrote them, so that a build whose feed shows the
@@ -96,7 +95,7 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
     },
     files(key) {
       const entry = entries.get(key);
-      if (!entry || !entry.files.every((r) => stampOf(store, r.storeKey) === r.stamp)) return null;
+      if (!entry || !entry.files.every((r) => stampOf(store, r.storeKey)?.id === r.stamp)) return null;
       used.set(key, entry);
       return { files: entry.files.map(({ stamp: _stamp, ...file }) => file), uses: entry.uses };
     },
@@ -126,16 +125,6 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
       await mapLimit(unused.filter((key) => !named.has(key)), 16, (key) => bestEffort(() => store.delete(key)));
     },
   };
-}
-
-/** The stamp of a kept file, or undefined when it is gone or cannot be told. */
-function stampOf(store: FsStorage, key: string): string | undefined {
-  try {
-    return store.stamp(key)?.id;
-  } catch (error) {
-    if (error instanceof StorageError) return undefined;
-    throw error;
-  }
 }
 
 /** The index's entries when it was written for `settings` and is whole, else none. */
