@@ -224,8 +224,7 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
     async copyFrom(key, from, fromKey) {
       let source: string;
       try {
-        assertValidKey("get", fromKey);
-        source = from.pathOf(fromKey);
+        source = from.pathOf(fromKey); // checks the key as get does
         // Asked first, so a missing source is told from a folder of ours that vanished meanwhile.
         await stat(source);
       } catch (error) {
