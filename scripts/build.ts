@@ -16,8 +16,9 @@ const values = parseCli(
 Builds every feed from the posts in --content (default content/) into <out>/feeds/ (default public/).
 Items and feeds rendered by earlier builds are kept in --cache (default ${DEFAULT_CACHE}/):
 a post whose file and settings are unchanged is not read again (unless a feed shows it) nor
-rendered again, and a feed whose posts are all unchanged is copied; the feeds are the same bytes
-either way. The folder can be deleted at any time.
+rendered again, a feed whose posts are all unchanged is copied, and an output file unchanged
+since it was last read is not read again; the feeds are the same bytes either way. The folder can
+be deleted at any time.
 --no-cache builds without reading or writing it.
 Exits 1 when a post was rejected or a file did not parse back (every other post is still
 published), 2 when the configuration is invalid.`,
@@ -52,6 +53,8 @@ try {
           renderCache: { store: createFsStorage({ base: join(cache, "render", folderId(values.content)) }), code, prune: true },
           scanCache: { store: createFsStorage({ base: join(cache, "scan", folderId(values.content)) }), code },
           feedCache: { store: createFsStorage({ base: join(cache, "feeds", folderId(values.content)) }), code, prune: true },
+          // One per output folder: what is remembered is that folder's files.
+          outputHashes: { store: createFsStorage({ base: join(cache, "output", folderId(values.out)) }) },
         }
       : {}),
   });

@@ -15,6 +15,7 @@ import { clearJournal, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadItem, loadPost } from "./read-posts.js";
+import { openOutputHashes, type OutputHashesOptions } from "./output-hashes.js";
 import { openRenderCache, type RenderCacheOptions } from "./render-cache.js";
 import { openScanCache, stampOf, type ScanCacheOptions } from "./scan-cache.js";
 import { loadSiteState, SITE_STATE_KEY, STATE_VERSION, type SiteState } from "./state-store.js";
@@ -43,6 +44,8 @@ export interface BuildOptions {
    * state keeps every feed's items, so a rebuild reads them).
    */
   feedCache?: FeedCacheOptions;
+  /** Hashes of the output's files as earlier builds read them, by file stamp; only where `output` is a folder. */
+  outputHashes?: OutputHashesOptions;
 }
 
 export interface BuildReport {
@@ -80,7 +83,7 @@ export interface BuildReport {
  * Feeds that no longer have posts are deleted, so the output equals a build into an empty folder.
  */
 export async function buildAll(options: BuildOptions): Promise<BuildReport> {
-  const { content, output, now, concurrency = 32 } = options;
+  const { content, now, concurrency = 32 } = options;
   const config = await loadConfig(content);
   const keys = (await content.list("")).filter(isPostKey);
 
@@ -117,6 +120,8 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
 
   const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * longestFeed(config.feeds)) : 0);
   const all = feeds.map((f) => f.feed);
+  const outputHashes = isFolder(options.output) && options.outputHashes ? await openOutputHashes(options.output, options.outputHashes) : undefined;
+  const output = outputHashes?.storage ?? options.output;
   // Feeds whose files an earlier build kept are copied, and their posts are not read.
   const feedCache = isFolder(output) && !options.state && options.feedCache ? await openFeedCache(options.feedCache, config) : undefined;
   const stamps = new Map<string, FileStamp | null>();
@@ -207,6 +212,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   );
   if (stale.length > 0) await beforeFirstWrite();
   await feedCache?.save();
+  await outputHashes?.save();
   await mapLimit(stale, concurrency, (key) => output.delete(key));
   if (options.state) {
     const state = fullState({ feeds, items, hashes, posts, now, config, cacheControl });
