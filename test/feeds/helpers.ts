@@ -51,6 +51,19 @@ export function removedAfterAll(): string[] {
   return dirs;
 }
 
+/** A maker of empty temp folders for the calling block's tests, each removed after all of them. */
+export function freshDirs(): () => Promise<string> {
+  const dirs = removedAfterAll();
+  return async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    return dir;
+  };
+}
+
+/** A clock far enough ahead that files just written have been still for the caches' two seconds (RACY_MS). */
+export const LATER = () => Date.now() + 10_000;
+
 /** A `_config.yml` for a small +0800 site; `extra` is appended YAML. */
 export function configYaml(extra = "", timezone = "Asia/Shanghai"): string {
   return `title: 测试站\nurl: https://news.example.com\ntimezone: ${timezone}\nlang: zh-CN\n${extra}`;

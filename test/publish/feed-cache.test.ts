@@ -6,18 +6,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildAll } from "../../lib/publish/build-all.js";
 import { createFsStorage, type FsStorage } from "../../lib/storage/fs.js";
-import { configYaml, expectSameTree, makeSite, post, readTree, removedAfterAll, tempDir, writeFiles } from "../feeds/helpers.js";
+import { configYaml, expectSameTree, freshDirs, LATER, makeSite, post, readTree, removedAfterAll, writeFiles } from "../feeds/helpers.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
-/** A clock far enough ahead that the posts just written are past the feed cache's two seconds. */
-const LATER = () => Date.now() + 10_000;
-
 const dirs = removedAfterAll();
-async function fresh(): Promise<string> {
-  const dir = await tempDir();
-  dirs.push(dir);
-  return dir;
-}
+const fresh = freshDirs();
 
 const SITE = {
   "_config.yml": configYaml("feeds:\n  categories:\n    bank: 银行新闻\n"),

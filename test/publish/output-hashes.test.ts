@@ -6,18 +6,11 @@ import { describe, expect, it } from "vitest";
 import { buildAll } from "../../lib/publish/build-all.js";
 import { openOutputHashes } from "../../lib/publish/output-hashes.js";
 import { createFsStorage, type FsStorage } from "../../lib/storage/fs.js";
-import { configYaml, makeSite, post, readTree, removedAfterAll, tempDir } from "../feeds/helpers.js";
+import { configYaml, freshDirs, LATER, makeSite, post, readTree, removedAfterAll } from "../feeds/helpers.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
-/** A clock far enough ahead that files just written have been still for the two seconds asked. */
-const LATER = () => Date.now() + 10_000;
-
 const dirs = removedAfterAll();
-async function fresh(): Promise<string> {
-  const dir = await tempDir();
-  dirs.push(dir);
-  return dir;
-}
+const fresh = freshDirs();
 
 /** The folder `base` as a driver that counts the files it reads to hash. */
 function counted(base: string): FsStorage & { reads: string[] } {
