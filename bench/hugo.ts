@@ -83,7 +83,7 @@ markup:
 
 /**
  * Hugo doing our work for the feeds it can make: home and each category, RSS, Atom and JSON Feed,
- * 50 items of full articles each, dates in the site's zone. Its tag terms are left out: Hugo takes
+ * 50 items of full articles each, dates formatted as in ours. Its tag terms are left out: Hugo takes
  * the corpus's Jekyll-style `tags: a b` as one term, not two. A timing anchor, not a reference
  * output: the templates are the shortest that do the same work (every body rendered and written
  * three times), not checked documents.
@@ -91,9 +91,13 @@ markup:
 function hugoFullSite(content: string): Record<string, string> {
   const rfc3339 = `Format "2006-01-02T15:04:05-07:00" | safeHTML`;
   const items = "range first 50 .Pages";
+  const rssOnly = "outputs:\n  home: [RSS]\n  term: [RSS]";
+  const config = hugoConfig(content);
+  // Without this check a change to hugoConfig would quietly make this site the RSS-only one.
+  if (!config.includes(rssOnly)) throw new Error("[bench] [hugo] hugoConfig no longer names its outputs as hugoFullSite expects");
   return {
-    "hugo.yaml": hugoConfig(content)
-      .replace("outputs:\n  home: [RSS]\n  term: [RSS]", "outputs:\n  home: [RSS, Atom, JSONFeed]\n  term: [RSS, Atom, JSONFeed]")
+    "hugo.yaml": config
+      .replace(rssOnly, "outputs:\n  home: [RSS, Atom, JSONFeed]\n  term: [RSS, Atom, JSONFeed]")
       .concat(`mediaTypes:
   application/atom+xml:
     suffixes: [xml]
