@@ -276,8 +276,9 @@ function placedAt(item: StoredItem, date: number): StoredItem {
 
 /**
  * The items of the posts the feeds show, each rendered once; the stored ones are reused while
- * they are current. `placed` gives each post's dates as the feeds place it. Undefined when a post
- * to render is not live as the state says (see liveItem).
+ * they are current. `placed` gives each post's dates as the feeds place it. `memberOf`, when
+ * given, names the feeds each post's record says it belongs to: only their copies are reused.
+ * Undefined when a post to render is not live as the state says (see liveItem).
  *
  * `moved` names the posts read again whose date is no longer one they are placed by: changed since
  * their last change was applied (held back, or still on its way). Each feed keeps its items in
@@ -285,15 +286,23 @@ function placedAt(item: StoredItem, date: number): StoredItem {
  * (placedAt) until its change, applied first, moves it: otherwise a post joining before that would
  * be placed by a date out of order, for good.
  */
-async function renderShown(run: Run, placed: ReadonlyMap<string, readonly number[]>): Promise<{ items: Map<string, StoredItem>; moved: string[] } | undefined> {
+async function renderShown(
+  run: Run,
+  placed: ReadonlyMap<string, readonly number[]>,
+  memberOf?: (key: string) => readonly string[] | undefined,
+): Promise<{ items: Map<string, StoredItem>; moved: string[] } | undefined> {
   const items = new Map<string, StoredItem>();
   if (run.itemsCurrent) {
     // Every feed showing a post holds the same item for it, but while a rescan on request corrects
     // the feeds a step at a time, a feed it has not reached yet may hold an older one: where copies
-    // differ, none is trusted, and the post is read again.
+    // differ, none is trusted, and the post is read again. Such a feed may even be one the post
+    // has left (its event, applied meanwhile, took it for a new post and left the feed to the
+    // rescan), and be the only one holding an item for it: so where the records are at hand, a
+    // feed's copy counts only if the post is a member of that feed.
     const differing = new Set<string>();
     for (const dir of run.state.site.feeds) {
       for (const item of run.state.feed(dir).items) {
+        if (memberOf && !memberOf(item.key)?.includes(dir)) continue;
         const held = items.get(item.key);
         if (held === undefined && !differing.has(item.key)) items.set(item.key, item);
         else if (held !== undefined && !sameItem(held, item)) {
@@ -376,7 +385,7 @@ async function reindexAll(run: Run): Promise<string[] | null> {
   for (const refs of byDir.values()) refs.sort(compareRefs);
   const limitOf = (dir: string) => itemLimit(config.feeds, feedOfDir(dir).kind);
   const placed = new Map([...byDir].flatMap(([dir, refs]) => refs.slice(0, limitOf(dir)).map((r) => [r.key, [r.date]] as const)));
-  const shown = await renderShown(run, placed);
+  const shown = await renderShown(run, placed, (key) => state.shard(shardOf(key))[key]?.feeds);
   if (!shown) return null;
   for (const [dir, refs] of byDir) {
     const feed = state.feed(dir);
