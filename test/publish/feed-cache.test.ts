@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { buildAll } from "../../lib/publish/build-all.js";
 import { createFsStorage, type FsStorage } from "../../lib/storage/fs.js";
 import { configYaml, expectSameTree, freshDirs, LATER, makeSite, post, readTree, removedAfterAll, writeFiles } from "../feeds/helpers.js";
+import { FC_SEED } from "../support/fast-check-seed.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const dirs = removedAfterAll();
@@ -205,8 +206,7 @@ describe("buildAll with a feed cache", () => {
 });
 
 // Replay a failure with FC_SEED=<n> (printed below).
-const SEED = Number.parseInt(process.env.FC_SEED ?? "20220520", 10);
-if (!Number.isSafeInteger(SEED)) throw new Error(`FC_SEED must be an integer, got "${process.env.FC_SEED}"`);
+const SEED = FC_SEED;
 
 const postArb = fc.record({
   title: fc.constantFrom("甲", "乙 & <丙>", "A ]]> B"),

@@ -11,10 +11,10 @@ import { requireTool } from "../support/validators.js";
 import { HOSTILE_KINDS, postSet } from "./hostile-posts.js";
 import { buildFull, checkSite, emptyCoverage, printCoverage } from "./hostile-site.js";
 import { validateTree } from "./tree-validators.js";
+import { FC_SEED } from "../support/fast-check-seed.js";
 
 // Replay a failure with FC_SEED=<n> (printed below); the validator property uses the next seed.
-const SEED = Number.parseInt(process.env.FC_SEED ?? "20220520", 10);
-if (!Number.isSafeInteger(SEED)) throw new Error(`FC_SEED must be an integer, got "${process.env.FC_SEED}"`);
+const SEED = FC_SEED;
 const REPLAY = `FC_SEED=${SEED} npx vitest run test/publish/hostile-input.test.ts`;
 
 describe("hostile posts among good ones", () => {
