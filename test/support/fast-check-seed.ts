@@ -1,8 +1,9 @@
 /**
  * Every property test runs seeded, so a run checks the same cases on every machine and any
  * failure replays: FC_SEED=<n> gives every property that seed (fast-check prints the seed and path
- * of a counterexample). Loaded for every test file (vitest.config.ts, setupFiles); the few tests
- * that draw whole sequences pass FC_SEED themselves, with their own default.
+ * of a counterexample). Loaded for every test file (vitest.config.ts, setupFiles); the tests that
+ * draw whole sequences pass the seed to fast-check themselves (incremental-equals-full keeps its
+ * own default).
  */
 import fc from "fast-check";
 
