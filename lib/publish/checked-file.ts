@@ -26,6 +26,18 @@ export function readChecked(bytes: Uint8Array | null, accept: (head: Record<stri
   return head.sha256 === createHash("sha256").update(body).digest("hex") ? body : null;
 }
 
+/** A checked file holding `entries` as one JSON object, its keys in order: equal maps, equal bytes. */
+export function writeCheckedMap(head: Record<string, unknown>, entries: ReadonlyMap<string, unknown>): Buffer {
+  return writeChecked(head, JSON.stringify(Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : 1)))));
+}
+
+/** The entries of a file writeCheckedMap wrote, when `accept` takes its head and its checksum holds; else none. */
+export function readCheckedMap(bytes: Uint8Array | null, accept: (head: Record<string, unknown>) => boolean): Map<string, unknown> {
+  const body = readChecked(bytes, accept);
+  const parsed = body && parseJson(body);
+  return isRecord(parsed) ? new Map(Object.entries(parsed)) : new Map();
+}
+
 /** The JSON value of `bytes`, or undefined when they are not JSON. */
 export function parseJson(bytes: Buffer): unknown {
   try {

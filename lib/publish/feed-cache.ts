@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { SiteConfig } from "../config.js";
 import type { FeedDefinition } from "../feeds/model.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
-import { bestEffort, isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
+import { bestEffort, readCheckedMap, writeCheckedMap } from "./checked-file.js";
 import { mapLimit } from "./map-limit.js";
 import { RACY_MS, stampOf } from "./scan-cache.js";
 
@@ -116,8 +116,7 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
     },
     async save() {
       if (changed || used.size !== entries.size) {
-        const body = JSON.stringify(Object.fromEntries([...used].sort(([a], [b]) => (a < b ? -1 : 1))));
-        await bestEffort(() => store.put(INDEX, writeChecked({ format: FORMAT, version: VERSION, settings }, body), { contentType: "application/json" }));
+        await bestEffort(() => store.put(INDEX, writeCheckedMap({ format: FORMAT, version: VERSION, settings }, used), { contentType: "application/json" }));
       }
       if (!prune) return;
       const named = new Set([INDEX, ...[...used.values()].flatMap((e) => e.files.map((r) => r.storeKey))]);
@@ -129,9 +128,6 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
 
 /** The index's entries when it was written for `settings` and is whole, else none. */
 function readIndex(bytes: Uint8Array | null, settings: string): Map<string, Entry> {
-  const body = readChecked(bytes, (head) => head.format === FORMAT && head.version === VERSION && head.settings === settings);
-  const index = body && parseJson(body);
-  if (!isRecord(index)) return new Map();
   // Written by this code for these settings and checked whole: its shape is the one written.
-  return new Map(Object.entries(index as Record<string, Entry>));
+  return readCheckedMap(bytes, (head) => head.format === FORMAT && head.version === VERSION && head.settings === settings) as Map<string, Entry>;
 }

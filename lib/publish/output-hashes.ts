@@ -1,6 +1,6 @@
 import type { FileStamp, FsStorage } from "../storage/fs.js";
 import type { Storage } from "../storage/types.js";
-import { bestEffort, isRecord, parseJson, readChecked, writeChecked } from "./checked-file.js";
+import { bestEffort, readCheckedMap, writeCheckedMap } from "./checked-file.js";
 import { RACY_MS, stampOf } from "./scan-cache.js";
 
 /**
@@ -62,8 +62,7 @@ export async function openOutputHashes(output: FsStorage, { store, now = Date.no
       // Files no longer asked for are dropped; one read too recently is kept for the next build to
       // judge again, since by then it may have been still long enough.
       if (!changed && after.size === before.size) return;
-      const body = JSON.stringify(Object.fromEntries([...after].sort(([a], [b]) => (a < b ? -1 : 1))));
-      await bestEffort(() => store.put(KEY, writeChecked({ format: FORMAT, version: VERSION }, body), { contentType: "application/json" }));
+      await bestEffort(() => store.put(KEY, writeCheckedMap({ format: FORMAT, version: VERSION }, after), { contentType: "application/json" }));
     },
   };
 }
@@ -78,10 +77,8 @@ function trusted([, changedMs, takenMs]: Entry): boolean {
 }
 
 function readEntries(bytes: Uint8Array | null): Map<string, Entry> {
-  const body = readChecked(bytes, (head) => head.format === FORMAT && head.version === VERSION);
-  const parsed = body && parseJson(body);
-  if (!isRecord(parsed)) return new Map();
-  return new Map(Object.entries(parsed).filter((e): e is [string, Entry] => isEntry(e[1])));
+  const entries = readCheckedMap(bytes, (head) => head.format === FORMAT && head.version === VERSION);
+  return new Map([...entries].filter((e): e is [string, Entry] => isEntry(e[1])));
 }
 
 function isEntry(v: unknown): v is Entry {
