@@ -1,5 +1,5 @@
 import { closest } from "./closest.js";
-import { DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT, type FeedsConfig, type Person, type SiteConfig, type WebSubConfig } from "./site-config.js";
+import { DEFAULT_ARCHIVE_PAGE_SIZE, DEFAULT_FEED_LIMIT, MAX_FEED_LIMIT, type ArchiveConfig, type FeedsConfig, type Person, type SiteConfig, type WebSubConfig } from "./site-config.js";
 import { ConfigError, InputError } from "./errors.js";
 import { DEFAULT_LIMITS, LIMIT_KEYS, type Limits } from "./limits.js";
 import { isKnownTimeZone } from "./zone.js";
@@ -25,8 +25,9 @@ const PERMALINK_STYLES: Record<string, string> = {
 /** Keys feedpub reads at the top of _config.yml. */
 const SITE_KEYS = ["title", "description", "url", "baseurl", "timezone", "lang", "author", "feeds", "permalink"];
 /** Keys under `feeds:`, feedpub's own section. */
-const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "authors", "summary_length", "url", "limits", "icon", "logo", "websub", "content", "site_keys"];
+const FEEDS_KEYS = ["limit", "permalink", "categories", "tags", "authors", "summary_length", "url", "limits", "icon", "logo", "websub", "content", "archive", "site_keys"];
 const WEBSUB_KEYS = ["hubs"];
+const ARCHIVE_KEYS = ["page_size"];
 /**
  * Keys of `feeds.content` and `feeds.limit` as a mapping: the default, then one per kind of feed,
  * as the output's folders name them.
@@ -210,6 +211,8 @@ export function parseConfig(text: string, file = CONFIG_FILE): SiteConfig {
     if (Object.keys(authors).length > 0) feeds.authors = authors;
     const excerpt = parseContent(rawFeeds.content, problems);
     if (excerpt.length > 0) feeds.excerpt = excerpt;
+    const archive = parseArchive(rawFeeds.archive, problems);
+    if (archive) feeds.archive = archive;
   }
 
   if (problems.length > 0) throw new ConfigError(file, problems);
@@ -347,6 +350,24 @@ function parseLimit(v: unknown, problems: string[]): { default: number; byKind?:
     if (limit !== fallback) byKind[kind] = limit;
   }
   return Object.keys(byKind).length > 0 ? { default: fallback, byKind } : { default: fallback };
+}
+
+/**
+ * `feeds.archive`: off unless given; `true` for pages of DEFAULT_ARCHIVE_PAGE_SIZE posts on
+ * average, or a mapping naming its `page_size`.
+ */
+function parseArchive(v: unknown, problems: string[]): ArchiveConfig | undefined {
+  if (v === undefined || v === null || v === false) return undefined;
+  if (v === true) return { pageSize: DEFAULT_ARCHIVE_PAGE_SIZE };
+  if (!isRecord(v)) {
+    problems.push(`feeds.archive must be true, false or a mapping such as {page_size: 50}, got ${describeValue(v)}`);
+    return undefined;
+  }
+  unknownKeys(v, ARCHIVE_KEYS, "feeds.archive.", problems);
+  const pageSize = positiveInt(v.page_size, "feeds.archive.page_size", DEFAULT_ARCHIVE_PAGE_SIZE, problems);
+  if (pageSize <= MAX_FEED_LIMIT) return { pageSize };
+  problems.push(`feeds.archive.page_size must be at most ${MAX_FEED_LIMIT.toLocaleString("en-US")} posts, got ${pageSize.toLocaleString("en-US")}`);
+  return undefined;
 }
 
 /**

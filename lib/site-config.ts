@@ -62,7 +62,19 @@ export interface FeedsConfig {
    * order; absent when every feed has full content (the default), so the hash stays as it was.
    */
   excerpt?: FeedKind[];
+  /**
+   * `feeds.archive`, present only when archives are on: every feed links to RFC 5005 archive pages
+   * of its older posts, `pageSize` of them to a page on average (lib/feeds/archive.ts).
+   */
+  archive?: ArchiveConfig;
 }
+
+export interface ArchiveConfig {
+  pageSize: number;
+}
+
+/** Posts per archive page on average, when `feeds.archive` is `true` or names no `page_size`. */
+export const DEFAULT_ARCHIVE_PAGE_SIZE = 50;
 
 export interface WebSubConfig {
   /** Absolute http(s) URLs of the WebSub hubs every feed names and each change is announced to. */

@@ -560,7 +560,7 @@ describe("parseConfig: keys nobody reads", () => {
   it("refuses any unknown key under feeds and author, naming it and what was meant or what exists", () => {
     expect(configError(`${MINIMAL}feeds:\n  limt: 5\n`).problems).toEqual(["feeds.limt is not a setting; did you mean feeds.limit?"]);
     expect(configError(`${MINIMAL}feeds:\n  colour: red\n`).problems).toEqual([
-      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, authors, summary_length, url, limits, icon, logo, websub, content, site_keys",
+      "feeds.colour is not a setting; the settings here are limit, permalink, categories, tags, authors, summary_length, url, limits, icon, logo, websub, content, archive, site_keys",
     ]);
     expect(configError(`${MINIMAL}author:\n  nmae: A\n  name: A\n`).problems).toEqual(["author.nmae is not a setting; did you mean author.name?"]);
   });
@@ -610,5 +610,29 @@ describe("feeds.content", () => {
       'feeds.content.site must be full or excerpt, got "true"',
     ]);
     expect(configError(`${MINIMAL}feeds:\n  content: [site]\n`).problems).toEqual(["feeds.content must be full or excerpt, got a list"]);
+  });
+});
+
+describe("feeds.archive", () => {
+  const archive = (yaml: string) => parseConfig(`${MINIMAL}feeds:\n  archive:${yaml}`).feeds.archive;
+
+  it("is off by default, and off leaves the configuration as it was without it", () => {
+    expect(parseConfig(MINIMAL).feeds).not.toHaveProperty("archive");
+    expect(parseConfig(`${MINIMAL}feeds:\n  archive: false\n`)).toEqual(parseConfig(MINIMAL));
+  });
+
+  it("is true for pages of 50 posts on average, or names its page size", () => {
+    expect(archive(" true\n")).toEqual({ pageSize: 50 });
+    expect(archive("\n    page_size: 20\n")).toEqual({ pageSize: 20 });
+    expect(archive(" {}\n")).toEqual({ pageSize: 50 });
+  });
+
+  it("refuses another value, an unknown key, or a page size that is not a whole number from 1 to 1,000", () => {
+    expect(configError(`${MINIMAL}feeds:\n  archive: yes please\n`).problems).toEqual([
+      'feeds.archive must be true, false or a mapping such as {page_size: 50}, got "yes please"',
+    ]);
+    expect(configError(`${MINIMAL}feeds:\n  archive:\n    pagesize: 5\n`).problems).toEqual(["feeds.archive.pagesize is not a setting; did you mean feeds.archive.page_size?"]);
+    expect(configError(`${MINIMAL}feeds:\n  archive:\n    page_size: 0\n`).problems).toHaveLength(1);
+    expect(configError(`${MINIMAL}feeds:\n  archive:\n    page_size: 5000\n`).problems).toEqual(["feeds.archive.page_size must be at most 1,000 posts, got 5,000"]);
   });
 });

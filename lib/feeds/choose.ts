@@ -52,23 +52,30 @@ export interface ChosenFeed {
   reserve: PostSummary[];
   /** How many live posts the feed has in all. */
   total: number;
+  /** Every post after `posts`, newest first: its archive's (lib/feeds/archive.ts), when asked for. */
+  older?: PostSummary[];
 }
 
 /**
- * Chooses the items of every feed: live posts only, newest first, at most the number configured for its kind.
+ * Chooses the items of every feed: live posts only, newest first, at most the number configured for its kind,
+ * and with `older` every post after those too.
  * The site feed is always present; a category, tag or author feed exists while it has a live post.
  * Ordered by folder, so output order never depends on input order.
  */
-export function chooseFeeds(posts: Iterable<PostSummary>, config: SiteConfig, now: Date, reserveSize = 0): ChosenFeed[] {
+export function chooseFeeds(posts: Iterable<PostSummary>, config: SiteConfig, now: Date, reserveSize = 0, older = false): ChosenFeed[] {
   const live = [...posts].filter((p) => isLive(p, now)).sort(compareNewestFirst);
-  const byDir = new Map<string, ChosenFeed>([[SITE_FEED.dir, { feed: SITE_FEED, posts: [], reserve: [], total: 0 }]]);
+  const empty = (feed: FeedDefinition): ChosenFeed => ({ feed, posts: [], reserve: [], total: 0, ...(older ? { older: [] } : {}) });
+  const byDir = new Map<string, ChosenFeed>([[SITE_FEED.dir, empty(SITE_FEED)]]);
   for (const post of live) {
     for (const feed of feedsOf(post)) {
       let chosen = byDir.get(feed.dir);
-      if (!chosen) byDir.set(feed.dir, (chosen = { feed, posts: [], reserve: [], total: 0 }));
+      if (!chosen) byDir.set(feed.dir, (chosen = empty(feed)));
       chosen.total++;
       if (chosen.posts.length < itemLimit(config.feeds, feed.kind)) chosen.posts.push(post);
-      else if (chosen.reserve.length < reserveSize) chosen.reserve.push(post);
+      else {
+        if (chosen.reserve.length < reserveSize) chosen.reserve.push(post);
+        chosen.older?.push(post);
+      }
     }
   }
   return [...byDir.values()].sort((a, b) => (a.feed.dir < b.feed.dir ? -1 : a.feed.dir > b.feed.dir ? 1 : 0));

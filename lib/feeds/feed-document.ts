@@ -1,10 +1,11 @@
 import type { SiteConfig } from "../config.js";
 import type { Post } from "../posts/post.js";
 import { feedNameOf } from "../names.js";
+import { archiveDir } from "./archive.js";
 import { SITE_FEED } from "./choose.js";
 import { firstBodyImage } from "./lead-image.js";
 import { renderBody } from "./render-body.js";
-import { FEED_FILES, OPML_FILE, PAGE_FILE, type DocumentItem, type FeedDefinition, type FeedDocument, type FeedItem, type FeedListing } from "./model.js";
+import { FEED_FILES, OPML_FILE, PAGE_FILE, type DocumentItem, type FeedDefinition, type FeedDocument, type FeedItem, type FeedListing, type FolderLinks } from "./model.js";
 
 /**
  * Display title of a category, tag or author: the configured one, else its feed name. Only the
@@ -61,9 +62,10 @@ export function toDocumentItem({ categories: names, tags, ...item }: FeedItem, c
 
 /**
  * The document one feed renders from. `items` are newest first. `feeds`, every feed of the site,
- * is listed on the site feed's page; other feeds ignore it.
+ * is listed on the site feed's page; other feeds ignore it. `newestPage` names the feed's newest
+ * archive page (lib/feeds/archive.ts), when it has archives.
  */
-export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: SiteConfig, feeds?: FeedDefinition[]): FeedDocument {
+export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: SiteConfig, feeds?: FeedDefinition[], newestPage?: string): FeedDocument {
   const urls = folderUrls(feed.dir, config);
   const newest = items.reduce((max, i) => Math.max(max, i.updated.getTime()), 0);
   return {
@@ -84,6 +86,7 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     items: items.map((item) => toDocumentItem(item, config)),
     pages: { self: urls.page, index: folderUrls(SITE_FEED.dir, config).page, opml: publicUrl(OPML_FILE.key, config) },
     ...(feed.kind === "site" && feeds ? { feeds: listFeeds(feeds, config) } : {}),
+    ...(newestPage !== undefined ? { archive: { prev: folderUrls(archiveDir(feed, newestPage), config) } } : {}),
   };
 }
 
@@ -97,7 +100,7 @@ function listFeeds(feeds: FeedDefinition[], config: SiteConfig): FeedListing[] {
 }
 
 /** Absolute URLs of a feed folder's three formats and of its page. */
-function folderUrls(dir: string, config: SiteConfig): Pick<FeedListing, "links" | "page"> {
+export function folderUrls(dir: string, config: SiteConfig): FolderLinks {
   const url = (name: string) => publicUrl(`${dir}/${name}`, config);
   return { links: { rss: url(FEED_FILES.rss.name), atom: url(FEED_FILES.atom.name), json: url(FEED_FILES.json.name) }, page: url(PAGE_FILE.name) };
 }

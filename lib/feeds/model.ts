@@ -70,6 +70,12 @@ export interface FeedDocument {
    */
   excerpt?: true;
   items: DocumentItem[];
+  /**
+   * RFC 5005 links, when the feed has archives (`feeds.archive`): `prev` to the next older page,
+   * and on an archive page `current`, the feed it belongs to, which also marks the document as an
+   * archive. JSON Feed has only `next_url`, the older page. Each names the three formats and the page a person reads.
+   */
+  archive?: { prev?: FolderLinks; current?: FolderLinks };
   /** Absolute URLs of the feed's own page (PAGE_FILE) and of the list of every feed (feeds/index.html, the site feed's page). */
   pages: { self: string; index: string; opml: string };
   /**
@@ -80,9 +86,13 @@ export interface FeedDocument {
 }
 
 /** One feed as the list of every feed shows it. */
-export interface FeedListing {
+export interface FeedListing extends FolderLinks {
   kind: FeedKind;
   title: string;
+}
+
+/** Absolute URLs of one folder's three formats and of its page. */
+export interface FolderLinks {
   page: string;
   links: FeedDocument["links"];
 }

@@ -6,7 +6,7 @@ import { cdata, element, empty, escapeText, normalUrl, parent, xmlDocument } fro
 
 /**
  * Atom 1.0 (RFC 4287) with full content (unless excerpts) and summaries, and links to its WebSub
- * hubs. Titles and summaries are plain text (type="text"), so every reader shows them exactly as
+ * hubs and its archives (RFC 5005). Titles and summaries are plain text (type="text"), so every reader shows them exactly as
  * the post wrote them; the content is HTML. Pure.
  */
 export function renderAtom(doc: FeedDocument): string {
@@ -20,12 +20,15 @@ export function renderAtom(doc: FeedDocument): string {
     empty("link", { rel: "alternate", href: normalUrl(doc.homeUrl) }),
     empty("link", { rel: "self", href: normalUrl(doc.links.atom) }),
     ...(doc.hubs ?? []).map((hub) => empty("link", { rel: "hub", href: hub })),
+    ...(doc.archive?.current ? [empty("link", { rel: "current", href: normalUrl(doc.archive.current.links.atom) }), empty("fh:archive", {})] : []),
+    ...(doc.archive?.prev ? [empty("link", { rel: "prev-archive", href: normalUrl(doc.archive.prev.links.atom) })] : []),
     ...(doc.description ? [text("subtitle", doc.description)] : []),
     ...(doc.logo ? [text("logo", doc.logo)] : []),
     ...(doc.icon ? [text("icon", doc.icon)] : []),
     ...doc.items.flatMap((item) => renderEntry(item, doc)),
   ];
-  return xmlDocument(parent("feed", feed, { xmlns: "http://www.w3.org/2005/Atom", "xml:lang": doc.language }));
+  const fh = doc.archive?.current ? { "xmlns:fh": "http://purl.org/syndication/history/1.0" } : {};
+  return xmlDocument(parent("feed", feed, { xmlns: "http://www.w3.org/2005/Atom", ...fh, "xml:lang": doc.language }));
 }
 
 function renderEntry(item: DocumentItem, doc: FeedDocument): string[] {

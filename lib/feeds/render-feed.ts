@@ -1,5 +1,6 @@
 import type { SiteConfig } from "../config.js";
-import { toFeedDocument } from "./feed-document.js";
+import { archiveDir, type ArchivePage } from "./archive.js";
+import { folderUrls, toFeedDocument } from "./feed-document.js";
 import { FEED_FILES, OPML_FILE, PAGE_FILE, SNIPPET_FILE, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
 import { renderAtom } from "./render-atom.js";
 import { renderAutodiscovery, renderPage } from "./render-html.js";
@@ -12,6 +13,8 @@ export interface OutputFile {
   key: string;
   body: string;
   contentType: string;
+  /** A closed archive page's: its bytes never change, so caches may keep it without asking again (IMMUTABLE_CACHE_CONTROL). */
+  immutable?: true;
 }
 
 /**
@@ -20,22 +23,49 @@ export interface OutputFile {
  */
 export function renderFeedFiles(doc: FeedDocument, feed: FeedDefinition): OutputFile[] {
   return [
-    { key: `${feed.dir}/${FEED_FILES.rss.name}`, body: renderRss(doc), contentType: FEED_FILES.rss.contentType },
-    { key: `${feed.dir}/${FEED_FILES.atom.name}`, body: renderAtom(doc), contentType: FEED_FILES.atom.contentType },
-    { key: `${feed.dir}/${FEED_FILES.json.name}`, body: renderJsonFeed(doc), contentType: FEED_FILES.json.contentType },
-    { key: `${feed.dir}/${PAGE_FILE.name}`, body: renderPage(doc), contentType: PAGE_FILE.contentType },
+    ...renderDocumentFiles(doc, feed.dir),
     { key: `${feed.dir}/${SNIPPET_FILE.name}`, body: renderAutodiscovery(doc), contentType: SNIPPET_FILE.contentType },
+  ];
+}
+
+/** The three formats and the page of one document, in the folder `dir`. */
+function renderDocumentFiles(doc: FeedDocument, dir: string): OutputFile[] {
+  return [
+    { key: `${dir}/${FEED_FILES.rss.name}`, body: renderRss(doc), contentType: FEED_FILES.rss.contentType },
+    { key: `${dir}/${FEED_FILES.atom.name}`, body: renderAtom(doc), contentType: FEED_FILES.atom.contentType },
+    { key: `${dir}/${FEED_FILES.json.name}`, body: renderJsonFeed(doc), contentType: FEED_FILES.json.contentType },
+    { key: `${dir}/${PAGE_FILE.name}`, body: renderPage(doc), contentType: PAGE_FILE.contentType },
   ];
 }
 
 /**
  * Renders one feed from its items (newest first). `feeds`, every feed of the site, is listed on
- * the site feed's page. Pure.
+ * the site feed's page. `newestPage` names the feed's newest archive page, when it has archives. Pure.
  */
-export function renderFeed(feed: FeedDefinition, items: FeedItem[], config: SiteConfig, feeds?: FeedDefinition[]): OutputFile[] {
-  return renderFeedFiles(toFeedDocument(feed, items, config, feeds), feed);
+export function renderFeed(feed: FeedDefinition, items: FeedItem[], config: SiteConfig, feeds?: FeedDefinition[], newestPage?: string): OutputFile[] {
+  return renderFeedFiles(toFeedDocument(feed, items, config, feeds, newestPage), feed);
 }
 
+/**
+ * Renders one archive page of a feed (cutArchive) from its items, newest first, linked to the feed
+ * and to the next older page, `olderPage`, when there is one. A closed page's files are immutable. Pure.
+ */
+export function renderArchivePage(feed: FeedDefinition, page: Omit<ArchivePage<unknown>, "posts">, items: FeedItem[], config: SiteConfig, olderPage?: string): OutputFile[] {
+  const files = renderDocumentFiles(toArchiveDocument(feed, page.name, items, config, olderPage), archiveDir(feed, page.name));
+  return page.closed ? files.map((file) => ({ ...file, immutable: true as const })) : files;
+}
+
+/** The document of one archive page: the feed's, at the page's own URLs. An archive is not a WebSub topic. */
+export function toArchiveDocument(feed: FeedDefinition, page: string, items: FeedItem[], config: SiteConfig, olderPage?: string): FeedDocument {
+  const own = folderUrls(archiveDir(feed, page), config);
+  const { hubs: _hubs, ...doc } = toFeedDocument(feed, items, config);
+  return {
+    ...doc,
+    links: own.links,
+    pages: { ...doc.pages, self: own.page },
+    archive: { current: folderUrls(feed.dir, config), ...(olderPage !== undefined ? { prev: folderUrls(archiveDir(feed, olderPage), config) } : {}) },
+  };
+}
 /** Title of the OPML outline that holds the tag feeds. */
 export const OPML_TAGS_TITLE = "Tags";
 /** Title of the OPML outline that holds the author feeds. */

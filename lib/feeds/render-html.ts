@@ -30,12 +30,14 @@ export function renderPage(doc: FeedDocument): string {
     `<h1>${esc(doc.title)}</h1>`,
     ...(doc.description ? [`<p>${esc(doc.description)}</p>`] : []),
     `<p class="subscribe">${formatLinks(doc.links)}</p>`,
-    `<p class="hint">${esc(HINT)}</p>`,
+    // An archive page is not for subscribing: it sends readers to the feed.
+    doc.archive?.current ? `<p class="hint">${esc(ARCHIVE_HINT)} ${a(doc.archive.current.page, "Newest items")}</p>` : `<p class="hint">${esc(HINT)}</p>`,
     `<nav>${a(doc.homeUrl, doc.homeUrl)} · ${a(doc.feeds ? "#feeds" : doc.pages.index, "All feeds")} · ${a(doc.pages.opml, "OPML", ' download=""')}</nav>`,
     "</header>",
     "<main>",
     ...(doc.items.length ? doc.items.map((item) => renderItem(item, doc)) : ['<p class="empty">No items yet.</p>']),
     "</main>",
+    ...(doc.archive?.prev ? [`<nav class="older">${a(doc.archive.prev.page, "Older items")}</nav>`] : []),
     ...(doc.feeds ? renderFeedList(doc) : []),
     "</body>",
     "</html>",
@@ -58,6 +60,7 @@ export function renderAutodiscovery(doc: FeedDocument): string {
 }
 
 const HINT = "Copy a link into your feed reader to subscribe.";
+const ARCHIVE_HINT = "Older items of this feed, archived; subscribe to the feed itself.";
 
 function renderItem(item: DocumentItem, doc: FeedDocument): string {
   const time = `<time datetime="${formatRfc3339(item.published, doc.timeZone)}">${esc(humanTime(item.published, doc))}</time>`;

@@ -23,6 +23,8 @@ export function renderJsonFeed(doc: FeedDocument): string {
     author: authorOf(doc.author),
     // WebSub's topic is the self link, feed_url here; the hub is told of each change to it.
     ...(doc.hubs?.length ? { hubs: doc.hubs.map((url) => ({ type: "WebSub", url })) } : {}),
+    // The next items, older ones: the archive page RSS and Atom call prev-archive.
+    ...(doc.archive?.prev ? { next_url: doc.archive.prev.links.json } : {}),
     items: doc.items.map((item) => ({
       id: item.id,
       url: item.url,

@@ -8,11 +8,12 @@ const NAMESPACES = {
   dc: "http://purl.org/dc/elements/1.1/",
   content: "http://purl.org/rss/1.0/modules/content/",
   atom: "http://www.w3.org/2005/Atom",
+  fh: "http://purl.org/syndication/history/1.0",
 };
 
 /**
  * RSS 2.0 with content:encoded (none for excerpts: the description is the item), dc:creator,
- * Media RSS images, and atom:links to itself and its WebSub hubs. Pure.
+ * Media RSS images, and atom:links to itself, its WebSub hubs and its archives (RFC 5005). Pure.
  */
 export function renderRss(doc: FeedDocument): string {
   const image = doc.logo ?? doc.icon;
@@ -30,6 +31,8 @@ export function renderRss(doc: FeedDocument): string {
     ...(image ? parent("image", [text("title", doc.title), text("url", image), text("link", home)]) : []),
     empty("atom:link", { href: normalUrl(doc.links.rss), rel: "self", type: "application/rss+xml" }),
     ...(doc.hubs ?? []).map((hub) => empty("atom:link", { href: hub, rel: "hub" })),
+    ...(doc.archive?.current ? [empty("atom:link", { href: normalUrl(doc.archive.current.links.rss), rel: "current", type: "application/rss+xml" }), empty("fh:archive", {})] : []),
+    ...(doc.archive?.prev ? [empty("atom:link", { href: normalUrl(doc.archive.prev.links.rss), rel: "prev-archive", type: "application/rss+xml" })] : []),
     ...doc.items.flatMap((item) => renderItem(item, doc)),
     // managingEditor must be an email address, so a name alone is dc:creator.
     ...(doc.siteAuthor?.email ? [text("managingEditor", `${doc.siteAuthor.email} (${doc.siteAuthor.name})`)] : []),
@@ -75,5 +78,6 @@ function namespacesOf(doc: FeedDocument): Record<string, string> {
     ...(usesDc ? { "xmlns:dc": NAMESPACES.dc } : {}),
     ...(full ? { "xmlns:content": NAMESPACES.content } : {}),
     "xmlns:atom": NAMESPACES.atom,
+    ...(doc.archive?.current ? { "xmlns:fh": NAMESPACES.fh } : {}),
   };
 }

@@ -3,7 +3,8 @@ import { longestFeed } from "../site-config.js";
 import { PostError, StorageError } from "../errors.js";
 import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
 import { OUTPUT_NAMES, type FeedItem } from "../feeds/model.js";
-import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { cutArchive } from "../feeds/archive.js";
+import { renderArchivePage, renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isPostKey } from "../posts/parse-post.js";
 import { isLive, summariser, type PostSummary } from "../posts/post.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
@@ -61,9 +62,12 @@ export interface BuildReport {
   deleted: string[];
   /** Rendered files that did not parse back and were not written. */
   invalid: InvalidFile[];
-  /** Posts shown in some feed whose body was rendered by this build; the others came from the render cache. */
+  /**
+   * Items this build rendered a body for; the others came from the render cache. An archived post
+   * is read for each feed whose archive holds it, so it may count once per feed.
+   */
   rendered: number;
-  /** Posts shown in some feed whose item came from the render cache. */
+  /** Items that came from the render cache. */
   reused: number;
   /** Posts not read by the scan: their files were unchanged since the scan cache's last build. */
   known: number;
@@ -87,13 +91,14 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   const config = await loadConfig(content);
   const keys = (await content.list("")).filter(isPostKey);
 
-  const rejected: PostError[] = [];
+  const rejected = new Map<string, PostError>();
   const rejecting = async <T>(key: string, load: () => Promise<T | null>): Promise<T | undefined> => {
     try {
       return (await load()) ?? undefined; // null: deleted while the build ran
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
-      rejected.push(error);
+      // Once, though an archived post is read for each of its feeds' archives.
+      if (!rejected.has(key)) rejected.set(key, error);
       return undefined;
     }
   };
@@ -118,12 +123,16 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   })).filter((p): p is PostSummary => p !== undefined);
   await scan?.save();
 
-  const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * longestFeed(config.feeds)) : 0);
+  // Archives are written where nothing keeps an index state: the incremental path does not keep
+  // archives up to date, so a bucket built with them would have archives its uploads leave behind.
+  const archive = options.state ? undefined : config.feeds.archive;
+  const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * longestFeed(config.feeds)) : 0, archive !== undefined);
   const all = feeds.map((f) => f.feed);
   const outputHashes = isFolder(options.output) && options.outputHashes ? await openOutputHashes(options.output, options.outputHashes) : undefined;
   const output = outputHashes?.storage ?? options.output;
-  // Feeds whose files an earlier build kept are copied, and their posts are not read.
-  const feedCache = isFolder(output) && !options.state && options.feedCache ? await openFeedCache(options.feedCache, config) : undefined;
+  // Feeds whose files an earlier build kept are copied, and their posts are not read. Not with
+  // archives: the cache keeps a feed's own files by its shown posts, and knows no archive pages.
+  const feedCache = isFolder(output) && !options.state && !archive && options.feedCache ? await openFeedCache(options.feedCache, config) : undefined;
   const stamps = new Map<string, FileStamp | null>();
   const stamped = (key: string) => (stamps.has(key) ? stamps.get(key)! : stamps.set(key, stampOf(content, key)).get(key)!);
   const planned = feeds.map((f) => {
@@ -136,16 +145,19 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   for (const { kept } of planned) if (kept) cache?.use(kept.uses);
   const items = new Map<string, FeedItem>();
   let rendered = 0;
+  let reused = 0;
+  const itemOf = async (key: string) => {
+    const loaded = await rejecting(key, () => loadItem(content, key, config, cache));
+    if (loaded?.rendered) rendered++;
+    else if (loaded) reused++;
+    return loaded?.item;
+  };
   const loadItems = (keys: string[]) =>
     mapLimit(keys, concurrency, async (key) => {
-      const loaded = await rejecting(key, () => loadItem(content, key, config, cache));
-      if (!loaded) return;
-      items.set(key, loaded.item);
-      if (loaded.rendered) rendered++;
+      const item = await itemOf(key);
+      if (item) items.set(key, item);
     });
   await loadItems(wanted);
-  // Every shown post has asked for its item: what no post asked for is left from earlier builds.
-  const pruned = cache ? await cache.prune() : 0;
 
   const cacheControl = options.cacheControl ?? DEFAULT_CACHE_CONTROL;
   // Equal bytes are not rewritten, but a new Cache-Control must reach every object.
@@ -195,7 +207,15 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
         }
       }
       const shown = f.posts.flatMap((p) => items.get(p.key) ?? []);
-      const outcomes = await renderAndWrite(() => renderFeed(f.feed, shown, config, all), f.posts.map((p) => p.key));
+      const pages = archive ? cutArchive(f.older!, archive.pageSize) : [];
+      const outcomes = await renderAndWrite(() => renderFeed(f.feed, shown, config, all, pages[0]?.name), f.posts.map((p) => p.key));
+      // An archive page's items are read for it and let go, not kept for the whole build as shown ones are.
+      for (const [i, page] of pages.entries()) {
+        const keys = page.posts.map((p) => p.key);
+        const loaded = await mapLimit(keys, concurrency, async (key) => items.get(key) ?? (await itemOf(key)));
+        const pageItems = loaded.filter((item): item is FeedItem => item !== undefined);
+        outcomes.push(...(await renderAndWrite(() => renderArchivePage(f.feed, page, pageItems, config, pages[i + 1]?.name), keys)));
+      }
       // Kept only whole: a feed without a rejected post's item is rendered again, so the next build
       // reports the post again.
       if (key !== null && shown.length === f.posts.length && outcomes.every((o) => o.outcome !== "invalid")) {
@@ -206,6 +226,8 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     })
   ).flat();
   writes.push(...(await renderAndWrite(() => [renderIndex(all, config)], [])));
+  // Every shown and archived post has asked for its item: what no post asked for is left from earlier builds.
+  const pruned = cache ? await cache.prune() : 0;
   const produced = new Set(writes.map((w) => w.key));
   const stale = (await output.list(FEEDS_PREFIX)).filter(
     (key) => !produced.has(key) && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)),
@@ -219,20 +241,19 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     await replaceState(options.state, state, concurrency, beforeFirstWrite);
   }
 
-  rejected.sort((a, b) => (a.key < b.key ? -1 : 1));
   return {
     config,
     posts,
     live: posts.filter((p) => isLive(p, now)).length,
     drafts: posts.filter((p) => p.draft).length,
     scheduled: posts.filter((p) => !p.draft && !isLive(p, now)).length,
-    rejected,
+    rejected: [...rejected.values()].sort((a, b) => (a.key < b.key ? -1 : 1)),
     feeds,
     writes,
     deleted: stale,
     invalid,
     rendered,
-    reused: items.size - rendered,
+    reused,
     known,
     pruned,
     fromCache,

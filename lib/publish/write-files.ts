@@ -9,6 +9,8 @@ import { mapLimit } from "./map-limit.js";
 const utf8 = new TextEncoder();
 
 export const DEFAULT_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=600";
+/** A closed archive page's (OutputFile.immutable): a year, never revalidated (RFC 8246). */
+export const IMMUTABLE_CACHE_CONTROL = "public, max-age=31536000, immutable";
 
 export function sha256(body: string | Uint8Array): string {
   return createHash("sha256").update(body).digest("hex");
@@ -94,7 +96,7 @@ export async function executeWrites(
     if (action === "invalid") return { key: file.key, outcome: "invalid", ...(stored ? { sha256: stored } : {}), reason: reason! };
     if (action === "unchanged") return { key: file.key, outcome: "unchanged", sha256: hash };
     const started = performance.now();
-    await storage.put(file.key, bytes!, { contentType: file.contentType, cacheControl, sha256: hash });
+    await storage.put(file.key, bytes!, { contentType: file.contentType, cacheControl: file.immutable ? IMMUTABLE_CACHE_CONTROL : cacheControl, sha256: hash });
     return { key: file.key, outcome: "written", ms: Math.round(performance.now() - started), sha256: hash };
   });
 }

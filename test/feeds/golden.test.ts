@@ -11,6 +11,7 @@ import { parseConfig } from "../../lib/config.js";
 import { toFeedDocument, toFeedItem } from "../../lib/feeds/feed-document.js";
 import type { FeedDefinition, FeedDocument, FeedItem } from "../../lib/feeds/model.js";
 import { renderAtom } from "../../lib/feeds/render-atom.js";
+import { toArchiveDocument } from "../../lib/feeds/render-feed.js";
 import { checkDocument } from "../../lib/feeds/check-document.js";
 import { renderAutodiscovery, renderPage } from "../../lib/feeds/render-html.js";
 import { renderJsonFeed } from "../../lib/feeds/render-json.js";
@@ -98,6 +99,10 @@ const CASES: Record<string, () => FeedDocument> = {
   "escaping-excerpt": () => ({ ...escapingDocument(), excerpt: true, siteAuthor: { name: "Desk", email: "desk@news.example.com" } }),
   empty: () => toFeedDocument(SITE, [], config),
   "empty-excerpt": () => ({ ...toFeedDocument(CATEGORY, [], config), excerpt: true }),
+  // A feed with archives links its newest page; a page links the feed and its next older page, and says it is an archive.
+  "with-archive": () => toFeedDocument(CATEGORY, [toFeedItem(seedPost, config)], config, undefined, "open"),
+  archive: () => toArchiveDocument(CATEGORY, "open", [toFeedItem(seedPost, config)], config, "0123456789abcdef"),
+  "oldest-archive": () => toArchiveDocument(TAG, "fedcba9876543210", [], { ...config, feeds: { ...config.feeds, websub: { hubs: ["https://hub.example.com/"] } } }),
 };
 
 const golden = (name: string) => new URL(`../fixtures/golden/${name}`, import.meta.url).pathname;
