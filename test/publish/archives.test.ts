@@ -1,0 +1,195 @@
+/**
+ * Archives (RFC 5005) as a local build writes them and as an aggregator reads them: walking back
+ * from a feed through prev-archive (next_url in JSON Feed) reaches every post of the feed exactly
+ * once; a closed page keeps its bytes while new posts arrive and is served as immutable; a post
+ * dated in the past changes one page; and the folder always equals a build into an empty one.
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { parseFeed } from "@rowanmanning/feed-parser";
+import { describe, expect, it } from "vitest";
+import { buildAll } from "../../lib/publish/build-all.js";
+import { DEFAULT_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from "../../lib/publish/write-files.js";
+import { createFsStorage } from "../../lib/storage/fs.js";
+import { createMemoryStorage } from "../../lib/storage/memory.js";
+import { build, configYaml, elements, expectSameTree, freshDirs, makeSite, needs, parseXml, post, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, writeFiles } from "../feeds/helpers.js";
+import { validateTree } from "./tree-validators.js";
+
+const NOW = new Date("2026-01-01T00:00:00Z");
+const SITE_URL = "https://news.example.com/";
+const sites = removedAfterAll();
+const fresh = freshDirs();
+
+const archiveConfig = (pageSize = 4, limit = 5) => configYaml(`feeds:\n  limit: ${limit}\n  archive:\n    page_size: ${pageSize}\n`);
+
+/** Post `i` of a busy site: one an hour from 2022-01-01 (unless dated `minutes` after it), in one of two categories and one of three tags. */
+function postFile(i: number, minutes = i * 60): [string, string] {
+  const date = new Date(Date.UTC(2022, 0, 1, 0, minutes));
+  const stamp = date.toISOString().replace("T", " ").slice(0, 19);
+  return [`2022-01-01-post-${i}.md`, post([`title: 第${i}篇`, `date: ${stamp} +0000`, `categories: ${i % 2 ? "bank" : "stock"}`, `tags: [t${i % 3}]`])];
+}
+
+function site(count: number, config = archiveConfig()): Record<string, string> {
+  return { "_config.yml": config, ...Object.fromEntries(Array.from({ length: count }, (_, i) => postFile(i))) };
+}
+
+async function siteDir(files: Record<string, string>): Promise<string> {
+  const dir = await makeSite(files);
+  sites.push(dir);
+  return dir;
+}
+
+/** Output key of an absolute URL the feeds give. */
+const keyOf = (url: string) => decodeURIComponent(url.slice(SITE_URL.length));
+
+interface Walk {
+  /** The documents read, from the feed back to the oldest page. */
+  keys: string[];
+  /** Each item's id, in the order met. */
+  ids: string[];
+}
+
+/** Follows prev-archive (XML) or next_url (JSON) from `start`, as an aggregator backfilling does, reading items with an independent parser. */
+function walk(tree: Map<string, Buffer>, start: string): Walk {
+  const keys: string[] = [];
+  const ids: string[] = [];
+  for (let key: string | undefined = start; key !== undefined; ) {
+    if (keys.includes(key) || keys.length > 1_000) throw new Error(`the archive links go round: ${[...keys, key].join(" → ")}`);
+    keys.push(key);
+    const text = tree.get(key)?.toString("utf8");
+    if (text === undefined) throw new Error(`${keys.at(-2)} links to ${key}, which the build did not write`);
+    if (key.endsWith(".json")) {
+      const doc = JSON.parse(text) as { items: { id: string }[]; next_url?: string };
+      ids.push(...doc.items.map((i) => i.id));
+      key = doc.next_url === undefined ? undefined : keyOf(doc.next_url);
+    } else {
+      ids.push(...parseFeed(text).items.map((i) => i.id!));
+      const prev = elements(parseXml(text), key.endsWith("rss.xml") ? "atom:link" : "link").find((l) => l.attribs.rel === "prev-archive");
+      key = prev ? keyOf(prev.attribs.href!) : undefined;
+    }
+  }
+  return { keys, ids };
+}
+
+/** The ids every post of each feed has, from a build whose feeds are long enough to show them all. */
+async function allIds(files: Record<string, string>, dirs: string[]): Promise<Map<string, string[]>> {
+  const { out } = await build(await siteDir({ ...files, "_config.yml": configYaml("feeds:\n  limit: 1000\n") }), NOW, await fresh());
+  const tree = await readTree(out);
+  return new Map(dirs.map((dir) => [dir, parseFeed(tree.get(`${dir}/atom.xml`)!.toString("utf8")).items.map((i) => i.id!)]));
+}
+
+const FEEDS = ["feeds", "feeds/bank", "feeds/stock", "feeds/tags/t0", "feeds/tags/t1"];
+const FORMATS = ["atom.xml", "rss.xml", "feed.json"];
+/** The closed pages' files under `tree`: everything in an archive page folder but the open page's. */
+const closedFiles = (tree: Map<string, Buffer>) => [...tree.keys()].filter((k) => /\/archive\/[0-9a-f]{16}\//.test(k));
+
+describe("a local build with feeds.archive", () => {
+  it("lets an aggregator walk back from each feed, in each format, through every post of the feed exactly once", async () => {
+    const files = site(80);
+    const { out, report } = await build(await siteDir(files), NOW, await fresh());
+    expect(report.rejected).toEqual([]);
+    const tree = await readTree(out);
+    const expected = await allIds(files, FEEDS);
+    for (const dir of FEEDS) {
+      for (const format of FORMATS) {
+        const { keys, ids } = walk(tree, `${dir}/${format}`);
+        expect(keys.length, `${dir}/${format}`).toBeGreaterThan(2);
+        expect(ids, `${dir}/${format}`).toEqual(expected.get(dir));
+      }
+    }
+  });
+
+  it("marks each page as an archive of its feed, and pages pass the validators", { timeout: SLOW_TOOL_TIMEOUT }, async () => {
+    const { out } = await build(await siteDir(site(40)), NOW, await fresh());
+    const tree = await readTree(out);
+    const pages = [...tree.keys()].filter((k) => k.includes("/archive/") && k.endsWith("atom.xml"));
+    expect(pages.length).toBeGreaterThan(5);
+    for (const key of pages) {
+      const root = parseXml(tree.get(key)!.toString("utf8"));
+      expect(elements(root, "fh:archive"), key).toHaveLength(1);
+      const current = elements(root, "link").find((l) => l.attribs.rel === "current")!;
+      expect(keyOf(current.attribs.href!), key).toBe(`${key.slice(0, key.indexOf("/archive/"))}/atom.xml`);
+    }
+    // The feeds themselves are no archives.
+    for (const dir of FEEDS) expect(elements(parseXml(tree.get(`${dir}/atom.xml`)!.toString("utf8")), "fh:archive"), dir).toEqual([]);
+  });
+
+  describe("with the XML validators", () => {
+    needs("xmllint", "jing", "feedparser");
+    it("writes archive pages every validator accepts", { timeout: SLOW_TOOL_TIMEOUT }, async () => {
+      const { out } = await build(await siteDir(site(30)), NOW, await fresh());
+      const tree = await readTree(out);
+      const archived = new Map([...tree].filter(([k]) => k.includes("/archive/")).map(([k, v]) => [k, v.toString("utf8")]));
+      expect(archived.size).toBeGreaterThan(10);
+      expect(await validateTree(archived)).toEqual([]);
+    });
+  });
+
+  it("keeps every closed page's bytes when newer posts arrive, so only the feed and its newest page change", async () => {
+    const files = site(60);
+    const content = await siteDir(files);
+    const { out } = await build(content, NOW, await fresh());
+    const before = await readTree(out);
+    expect(closedFiles(before).length).toBeGreaterThan(20);
+    for (let i = 60; i < 64; i++) {
+      await writeFiles(content, Object.fromEntries([postFile(i)]));
+      await build(content, NOW, out);
+    }
+    const after = await readTree(out);
+    for (const key of closedFiles(before)) expect(after.get(key)?.equals(before.get(key)!), key).toBe(true);
+  });
+
+  it("changes one closed page of each of its feeds for a post dated in the past, and leaves the rest as they were", async () => {
+    const content = await siteDir(site(60));
+    const { out } = await build(content, NOW, await fresh());
+    const before = await readTree(out);
+    // Post 101, in bank and t2, is dated between posts 10 and 11.
+    await writeFiles(content, Object.fromEntries([postFile(101, 10 * 60 + 30)]));
+    await build(content, NOW, out);
+    const after = await readTree(out);
+    const changedPages = new Set(closedFiles(before).filter((k) => !after.get(k)?.equals(before.get(k)!)).map((k) => k.slice(0, k.lastIndexOf("/"))));
+    const byFeed = (dir: string) => [...changedPages].filter((p) => p.startsWith(`${dir}/archive/`));
+    for (const dir of ["feeds", "feeds/bank", "feeds/tags/t2"]) expect(byFeed(dir).length, dir).toBeLessThanOrEqual(1);
+    for (const dir of ["feeds/stock", "feeds/tags/t0", "feeds/tags/t1"]) expect(byFeed(dir), dir).toEqual([]);
+    expect([...changedPages].length).toBeGreaterThan(0);
+  });
+
+  it("writes closed pages with an immutable Cache-Control, and the feed and its open page with the usual one", async () => {
+    const content = createFsStorage({ base: await siteDir(site(40)) });
+    const output = createMemoryStorage();
+    await buildAll({ content, output, now: NOW });
+    const keys = await output.list("feeds/");
+    const closed = keys.filter((k) => /\/archive\/[0-9a-f]{16}\//.test(k));
+    const open = keys.filter((k) => k.includes("/archive/open/"));
+    expect(closed.length).toBeGreaterThan(10);
+    expect(open.length).toBeGreaterThan(0);
+    for (const key of closed) expect(output.inspect(key)!.cacheControl, key).toBe(IMMUTABLE_CACHE_CONTROL);
+    for (const key of [...open, "feeds/atom.xml", "feeds/bank/feed.json"]) expect(output.inspect(key)!.cacheControl, key).toBe(DEFAULT_CACHE_CONTROL);
+  });
+
+  it("writes nothing when run again on the same posts, and equals a build into an empty folder after posts are removed or archives turned off", async () => {
+    const files = site(50);
+    const dir = await siteDir(files);
+    const { out } = await build(dir, NOW, await fresh());
+    const again = await build(dir, NOW, out);
+    expect(again.report.writes.filter((w) => w.outcome !== "unchanged")).toEqual([]);
+
+    for (let i = 0; i < 50; i += 3) await rm(path.join(dir, postFile(i)[0]));
+    await build(dir, NOW, out);
+    expectSameTree(await readTree((await build(dir, NOW, await fresh())).out), await readTree(out));
+
+    await writeFiles(dir, { "_config.yml": configYaml("feeds:\n  limit: 5\n") });
+    await build(dir, NOW, out);
+    const off = await readTree(out);
+    expect([...off.keys()].filter((k) => k.includes("/archive/"))).toEqual([]);
+    expectSameTree(await readTree((await build(dir, NOW, await fresh())).out), off);
+  });
+
+  it("writes no archives for a feed whose posts all fit in it", async () => {
+    const { out } = await build(await siteDir(site(4)), NOW, await fresh());
+    const tree = await readTree(out);
+    expect([...tree.keys()].filter((k) => k.includes("/archive/"))).toEqual([]);
+    expect(tree.get("feeds/atom.xml")!.toString("utf8")).not.toContain("prev-archive");
+    expect(JSON.parse(tree.get("feeds/feed.json")!.toString("utf8"))).not.toHaveProperty("next_url");
+  });
+});
