@@ -62,6 +62,17 @@ export interface PublishResult {
   reindexed?: boolean;
   /** Changes were held back (see PublishRequest.more): send a flush behind what is queued, which publishes them. */
   flush?: boolean;
+  /** What the configuration asks that this path does not do, for the log; every feed is published regardless. */
+  warnings?: string[];
+}
+
+/** feeds.archive is for the local build only: the index state uploads update holds no archives (README, Archives). */
+export const NO_ARCHIVES_WARNING =
+  "feeds.archive is set, but the serverless path keeps no archives yet: feeds are published without archive links; npm run build writes them";
+
+/** The warnings `config` gives every result of this path (see PublishResult.warnings). */
+function configWarnings(config: SiteConfig): Pick<PublishResult, "warnings"> {
+  return config.feeds.archive ? { warnings: [NO_ARCHIVES_WARNING] } : {};
 }
 
 export interface PublishOptions {
@@ -240,7 +251,16 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   // is finished by the next one whichever half got further.
   const [outcomes] = await Promise.all([plan.execute(cacheControl), applyStateWrites(bucket, writes)]);
   if (journaled || journal) await clearJournal(bucket);
-  return { results, ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}), writes: outcomes, invalid: plan.invalid, rebuilt: false, rerendered: run.rerendered, reindexed: run.rerendered && reorder };
+  return {
+    results,
+    ...(failedAt !== undefined ? { failedAt, failure: failure! } : {}),
+    writes: outcomes,
+    invalid: plan.invalid,
+    rebuilt: false,
+    rerendered: run.rerendered,
+    reindexed: run.rerendered && reorder,
+    ...configWarnings(config),
+  };
 }
 
 /**
@@ -544,7 +564,7 @@ async function startRescan(options: PublishOptions, changes: Change[], requested
     const first = await publishChanges(options, changes);
     if (first.rebuilt) return first; // the index could not serve the changes: an untrusted rescan has begun
     const rescan = await runRescan(ctx, { id: newRescanId(ctx.now, site), phase: "scan", after: null });
-    return merge(first, rescanResult(rescan));
+    return merge(first, rescanResult(rescan, ctx.config));
   }
   const mark = await markUntrusted(ctx, site, changes.map((c) => c.key).filter(isPostKey));
   return finishRescan(options, ctx, await runRescan(ctx, mark.rescan!.cursor), changes);
@@ -578,7 +598,7 @@ async function continueRescan(options: PublishOptions, cursor: RescanCursor): Pr
     const after = await loadSiteState(options.bucket);
     if (first.rebuilt || !after || !trusts(after, ctx)) return first;
   }
-  return rescanResult(await runRescan(ctx, cursor));
+  return rescanResult(await runRescan(ctx, cursor), ctx.config);
 }
 
 /**
@@ -599,7 +619,7 @@ async function deferToRescan(options: PublishOptions, site: SiteState, changes: 
 
 /** After steps of an untrusted rescan: once it has committed, the changes that waited are applied. */
 async function finishRescan(options: PublishOptions, ctx: RescanContext, rescan: RescanResult, changes: Change[]): Promise<PublishResult> {
-  const result = rescanResult(rescan);
+  const result = rescanResult(rescan, ctx.config);
   if (!rescan.pending) {
     const waiting = new Set(changes.map((c) => c.key));
     return { ...result, results: [...deferredOf(changes), ...result.results.filter((r) => !waiting.has(r.key))] };
@@ -642,13 +662,14 @@ async function rescanContext(options: PublishOptions): Promise<RescanContext> {
   };
 }
 
-function rescanResult(rescan: RescanResult): PublishResult {
+function rescanResult(rescan: RescanResult, config: SiteConfig): PublishResult {
   return {
     results: rescan.rejected.map((e) => ({ key: e.key, outcome: "rejected" as const, reason: e.reason, ms: 0 })),
     writes: rescan.writes,
     invalid: rescan.invalid,
     rebuilt: true,
     ...(rescan.next ? { next: rescan.next } : {}),
+    ...configWarnings(config),
   };
 }
 
@@ -660,6 +681,7 @@ function merge(a: PublishResult, b: PublishResult): PublishResult {
     invalid: [...a.invalid, ...b.invalid],
     rebuilt: a.rebuilt || b.rebuilt,
     ...failure,
+    ...(a.warnings || b.warnings ? { warnings: [...new Set([...(a.warnings ?? []), ...(b.warnings ?? [])])] } : {}),
     ...(b.next ?? a.next ? { next: (b.next ?? a.next)! } : {}),
   };
 }

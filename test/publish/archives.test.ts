@@ -9,10 +9,12 @@ import path from "node:path";
 import { parseFeed } from "@rowanmanning/feed-parser";
 import { describe, expect, it } from "vitest";
 import { buildAll } from "../../lib/publish/build-all.js";
+import { NO_ARCHIVES_WARNING } from "../../lib/publish/publish-changes.js";
 import { DEFAULT_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from "../../lib/publish/write-files.js";
 import { createFsStorage } from "../../lib/storage/fs.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
 import { build, configYaml, elements, expectSameTree, freshDirs, makeSite, needs, parseXml, post, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, writeFiles } from "../feeds/helpers.js";
+import { deliver } from "../support/deliver.js";
 import { validateTree } from "./tree-validators.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
@@ -191,5 +193,29 @@ describe("a local build with feeds.archive", () => {
     expect([...tree.keys()].filter((k) => k.includes("/archive/"))).toEqual([]);
     expect(tree.get("feeds/atom.xml")!.toString("utf8")).not.toContain("prev-archive");
     expect(JSON.parse(tree.get("feeds/feed.json")!.toString("utf8"))).not.toHaveProperty("next_url");
+  });
+});
+
+describe("the serverless path with feeds.archive", () => {
+  it("publishes every feed without archives, and says so on each call, rescan and upload alike", async () => {
+    const bucket = createMemoryStorage();
+    const files = site(12);
+    for (const [name, body] of Object.entries(files)) await bucket.put(`content/${name}`, body);
+    const options = { bucket, now: NOW, rescanWork: Infinity };
+    const first = await deliver(options, [], { rebuild: true });
+    const [name, body] = postFile(12);
+    await bucket.put(`content/${name}`, body);
+    const upload = await deliver(options, [{ key: name, removed: false }]);
+    expect(upload[0]!.results).toMatchObject([{ key: name, outcome: "published" }]);
+    for (const result of [...first, ...upload]) expect(result.warnings).toEqual([NO_ARCHIVES_WARNING]);
+    const keys = await bucket.list("feeds/");
+    expect(keys.filter((k) => k.includes("/archive/"))).toEqual([]);
+    expect(new TextDecoder().decode((await bucket.get("feeds/atom.xml"))!)).not.toContain("prev-archive");
+  });
+
+  it("gives no warning without it", async () => {
+    const bucket = createMemoryStorage();
+    for (const [name, body] of Object.entries(site(3, configYaml()))) await bucket.put(`content/${name}`, body);
+    for (const result of await deliver({ bucket, now: NOW, rescanWork: Infinity }, [], { rebuild: true })) expect(result).not.toHaveProperty("warnings");
   });
 });
