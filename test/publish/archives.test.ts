@@ -13,7 +13,7 @@ import { NO_ARCHIVES_WARNING } from "../../lib/publish/publish-changes.js";
 import { DEFAULT_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from "../../lib/publish/write-files.js";
 import { createFsStorage } from "../../lib/storage/fs.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
-import { build, configYaml, elements, expectSameTree, freshDirs, makeSite, needs, parseXml, post, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, writeFiles } from "../feeds/helpers.js";
+import { build, configYaml, elements, expectSameTree, freshDirs, LATER, makeSite, needs, parseXml, post, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, writeFiles } from "../feeds/helpers.js";
 import { deliver } from "../support/deliver.js";
 import { validateTree } from "./tree-validators.js";
 
@@ -185,6 +185,38 @@ describe("a local build with feeds.archive", () => {
     const off = await readTree(out);
     expect([...off.keys()].filter((k) => k.includes("/archive/"))).toEqual([]);
     expectSameTree(await readTree((await build(dir, NOW, await fresh())).out), off);
+  });
+
+  it("gives the same files with every cache the build command uses as without any, as posts come, change and go", async () => {
+    const caches = await fresh();
+    const store = (name: string) => createFsStorage({ base: path.join(caches, name) });
+    const cachedBuild = (content: string, out: string) =>
+      buildAll({
+        content: createFsStorage({ base: content }),
+        output: createFsStorage({ base: out }),
+        now: NOW,
+        renderCache: { store: store("render"), code: "test", prune: true },
+        scanCache: { store: store("scan"), code: "test", now: LATER },
+        feedCache: { store: store("feeds"), code: "test", prune: true, now: LATER },
+        outputHashes: { store: store("output"), now: LATER },
+      });
+    const dir = await siteDir(site(40));
+    const out = await fresh();
+    const steps: (() => Promise<unknown>)[] = [
+      async () => {},
+      () => writeFiles(dir, Object.fromEntries([postFile(40), postFile(41, 5 * 60 + 30)])),
+      () => writeFiles(dir, Object.fromEntries([[postFile(7)[0], post(["title: 改了", "date: 2022-01-01 07:00:00 +0000", "categories: bank"])]])),
+      () => rm(path.join(dir, postFile(12)[0])),
+      () => writeFiles(dir, { "_config.yml": archiveConfig(3, 4) }),
+    ];
+    for (const [n, step] of steps.entries()) {
+      await step();
+      const report = await cachedBuild(dir, out);
+      expect(report.rejected).toEqual([]);
+      // Archived posts' items come from the render cache once it holds them.
+      if (n > 0) expect(report.reused, `step ${n}`).toBeGreaterThan(report.rendered);
+      expectSameTree(await readTree((await build(dir, NOW, await fresh())).out), await readTree(out));
+    }
   });
 
   it("writes no archives for a feed whose posts all fit in it", async () => {
