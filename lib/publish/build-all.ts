@@ -2,14 +2,14 @@ import type { SiteConfig } from "../config.js";
 import { longestFeed } from "../site-config.js";
 import { PostError, StorageError } from "../errors.js";
 import { chooseFeeds, type ChosenFeed } from "../feeds/choose.js";
-import { OUTPUT_NAMES, type FeedItem } from "../feeds/model.js";
-import { cutArchive } from "../feeds/archive.js";
+import { OUTPUT_NAMES, type FeedDefinition, type FeedItem } from "../feeds/model.js";
+import { archiveDir, cutArchive } from "../feeds/archive.js";
 import { renderArchivePage, renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
 import { isPostKey } from "../posts/parse-post.js";
 import { isLive, summariser, type PostSummary } from "../posts/post.js";
 import type { FileStamp, FsStorage } from "../storage/fs.js";
 import type { Storage } from "../storage/types.js";
-import { openFeedCache, type FeedCacheOptions, type KeptFile } from "./feed-cache.js";
+import { openFeedCache, type FeedCache, type FeedCacheOptions, type KeptFile } from "./feed-cache.js";
 import { fullState } from "./full-state.js";
 import { encodeState, STATE_CONTENT_TYPE } from "./state-codec.js";
 import { clearJournal, type StateWrite } from "./journal.js";
@@ -123,21 +123,23 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   })).filter((p): p is PostSummary => p !== undefined);
   await scan?.save();
 
-  // Archives are written where nothing keeps an index state: the incremental path does not keep
+  // Archives are written where no index state is kept: the incremental path does not keep
   // archives up to date, so a bucket built with them would have archives its uploads leave behind.
   const archive = options.state ? undefined : config.feeds.archive;
   const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * longestFeed(config.feeds)) : 0, archive !== undefined);
   const all = feeds.map((f) => f.feed);
   const outputHashes = isFolder(options.output) && options.outputHashes ? await openOutputHashes(options.output, options.outputHashes) : undefined;
   const output = outputHashes?.storage ?? options.output;
-  // Feeds whose files an earlier build kept are copied, and their posts are not read. Not with
-  // archives: the cache keeps a feed's own files by its shown posts, and knows no archive pages.
-  const feedCache = isFolder(output) && !options.state && !archive && options.feedCache ? await openFeedCache(options.feedCache, config) : undefined;
+  // Feeds and archive pages whose files an earlier build kept are copied, and their posts are not read.
+  const feedCache = isFolder(output) && !options.state && options.feedCache ? await openFeedCache(options.feedCache, config) : undefined;
   const stamps = new Map<string, FileStamp | null>();
   const stamped = (key: string) => (stamps.has(key) ? stamps.get(key)! : stamps.set(key, stampOf(content, key)).get(key)!);
+  const cacheKey = (feed: FeedDefinition, posts: PostSummary[], feeds: FeedDefinition[], prevArchive: string | undefined) =>
+    feedCache?.keyOf(feed, posts.map((p) => ({ key: p.key, stamp: stamped(p.key) })), feeds, prevArchive) ?? null;
   const planned = feeds.map((f) => {
-    const key = feedCache?.keyOf(f.feed, f.posts.map((p) => ({ key: p.key, stamp: stamped(p.key) })), all) ?? null;
-    return { chosen: f, key, kept: key !== null ? feedCache!.files(key) : null };
+    const pages = archive ? cutArchive(f.older!, archive.pageSize) : [];
+    const key = cacheKey(f.feed, f.posts, all, pages[0]?.name);
+    return { chosen: f, pages, key, kept: key !== null ? feedCache!.files(key) : null };
   });
   const wanted = [...new Set(planned.flatMap((p) => (p.kept ? [] : p.chosen.posts.map((post) => post.key))))];
   const cache = options.renderCache && openRenderCache(options.renderCache, config);
@@ -192,35 +194,56 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
       await feedCache!.copy(file, output as FsStorage);
       return { key: file.key, outcome: "written", ms: Math.round(performance.now() - started), sha256: file.sha256 };
     });
+  /**
+   * Writes one document's files (a feed's, or an archive page's): copied when the feed cache kept
+   * them, else rendered from the items of `keys` and kept. Kept only whole: a document without a
+   * rejected post's item is rendered again, so the next build reports the post again.
+   */
+  const writeDocument = async (
+    key: string | null,
+    kept: ReturnType<FeedCache["files"]>,
+    keys: string[],
+    itemsOf: (keys: string[]) => Promise<FeedItem[]>,
+    render: (items: FeedItem[]) => OutputFile[],
+  ): Promise<{ outcomes: WriteOutcome[]; copied: boolean }> => {
+    if (kept) {
+      try {
+        return { outcomes: await copyKept(kept.files), copied: true };
+      } catch (error) {
+        // A kept file removed since it was checked: the document is rendered after all.
+        if (!(error instanceof StorageError && error.op === "get")) throw error;
+      }
+    }
+    const shown = await itemsOf(keys);
+    const outcomes = await renderAndWrite(() => render(shown), keys);
+    if (key !== null && shown.length === keys.length && outcomes.every((o) => o.outcome !== "invalid")) {
+      const uses = keys.flatMap((k) => cache?.entryOf(k) ?? []);
+      await feedCache!.keep(key, output as FsStorage, outcomes.map((o) => ({ key: o.key, sha256: o.sha256! })), uses);
+    }
+    return { outcomes, copied: false };
+  };
+  const shownItems = async (keys: string[]) => {
+    await loadItems(keys.filter((key) => !items.has(key)));
+    return keys.flatMap((key) => items.get(key) ?? []);
+  };
+  // An archive page's items are read for it and let go, not kept for the whole build as shown ones are.
+  const pageItems = async (keys: string[]) =>
+    (await mapLimit(keys, concurrency, async (key) => items.get(key) ?? (await itemOf(key)))).filter((item): item is FeedItem => item !== undefined);
   let fromCache = 0;
   const writes = (
-    await mapLimit(planned, 2, async ({ chosen: f, key, kept }) => {
-      if (kept) {
-        try {
-          const outcomes = await copyKept(kept.files);
-          fromCache++;
-          return outcomes;
-        } catch (error) {
-          // A kept file removed since it was checked: the feed is rendered after all.
-          if (!(error instanceof StorageError && error.op === "get")) throw error;
-          await loadItems(f.posts.map((p) => p.key).filter((key) => !items.has(key)));
-        }
-      }
-      const shown = f.posts.flatMap((p) => items.get(p.key) ?? []);
-      const pages = archive ? cutArchive(f.older!, archive.pageSize) : [];
-      const outcomes = await renderAndWrite(() => renderFeed(f.feed, shown, config, all, pages[0]?.name), f.posts.map((p) => p.key));
-      // An archive page's items are read for it and let go, not kept for the whole build as shown ones are.
+    await mapLimit(planned, 2, async ({ chosen: f, pages, key, kept }) => {
+      const keys = f.posts.map((p) => p.key);
+      const own = await writeDocument(key, kept, keys, shownItems, (shown) => renderFeed(f.feed, shown, config, all, pages[0]?.name));
+      if (own.copied) fromCache++;
+      const outcomes = own.outcomes;
       for (const [i, page] of pages.entries()) {
-        const keys = page.posts.map((p) => p.key);
-        const loaded = await mapLimit(keys, concurrency, async (key) => items.get(key) ?? (await itemOf(key)));
-        const pageItems = loaded.filter((item): item is FeedItem => item !== undefined);
-        outcomes.push(...(await renderAndWrite(() => renderArchivePage(f.feed, page, pageItems, config, pages[i + 1]?.name), keys)));
-      }
-      // Kept only whole: a feed without a rejected post's item is rendered again, so the next build
-      // reports the post again.
-      if (key !== null && shown.length === f.posts.length && outcomes.every((o) => o.outcome !== "invalid")) {
-        const uses = f.posts.flatMap((p) => cache?.entryOf(p.key) ?? []);
-        await feedCache!.keep(key, output as FsStorage, outcomes.map((o) => ({ key: o.key, sha256: o.sha256! })), uses);
+        const older = pages[i + 1]?.name;
+        // A page is a document of its own to the cache: its folder, its posts, and the page it links.
+        const pageKey = cacheKey({ ...f.feed, dir: archiveDir(f.feed, page.name) }, page.posts, [], older);
+        const pageKept = pageKey !== null ? feedCache!.files(pageKey) : null;
+        if (pageKept) cache?.use(pageKept.uses);
+        const written = await writeDocument(pageKey, pageKept, page.posts.map((p) => p.key), pageItems, (items) => renderArchivePage(f.feed, page, items, config, older));
+        outcomes.push(...written.outcomes);
       }
       return outcomes;
     })

@@ -44,10 +44,11 @@ export interface KeptFile {
 
 export interface FeedCache {
   /**
-   * The key of `feed`'s files when it shows `posts` (newest first, each with its file's stamp),
-   * or null when a post's file has no stamp or changed too recently to be told apart.
+   * The key of `feed`'s files when it shows `posts` (newest first, each with its file's stamp) and
+   * links the archive page `prevArchive`, or null when a post's file has no stamp or changed too
+   * recently to be told apart. An archive page is keyed as a feed whose folder is the page's.
    */
-  keyOf(feed: FeedDefinition, posts: { key: string; stamp: FileStamp | null }[], feeds: FeedDefinition[]): string | null;
+  keyOf(feed: FeedDefinition, posts: { key: string; stamp: FileStamp | null }[], feeds: FeedDefinition[], prevArchive?: string): string | null;
   /**
    * The files kept under `key` when every one of them is still as it was kept, and what `keep`
    * was told the feed uses; else null.
@@ -85,8 +86,9 @@ export async function openFeedCache({ store, code, prune = false, now = Date.now
   let changed = false;
 
   return {
-    keyOf(feed, posts, feeds) {
-      const hash = createHash("sha256").update(JSON.stringify({ settings, feed, feeds: feed.kind === "site" ? feeds : [] }));
+    keyOf(feed, posts, feeds, prevArchive) {
+      // prevArchive undefined is left out by JSON.stringify: keys without archives are as they were.
+      const hash = createHash("sha256").update(JSON.stringify({ settings, feed, feeds: feed.kind === "site" ? feeds : [], prevArchive }));
       for (const { key, stamp } of posts) {
         if (!stamp || stamp.changedMs > started - RACY_MS) return null;
         hash.update(JSON.stringify([key, stamp.id]));
