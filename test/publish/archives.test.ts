@@ -217,6 +217,9 @@ describe("a local build with feeds.archive", () => {
       if (n > 0) expect(report.reused, `step ${n}`).toBeGreaterThan(report.rendered);
       expectSameTree(await readTree((await build(dir, NOW, await fresh())).out), await readTree(out));
     }
+    // Nothing changed: every feed and page is the feed cache's, and no post is read.
+    const still = await cachedBuild(dir, out);
+    expect([still.rendered, still.reused, still.writes.filter((w) => w.outcome !== "unchanged")]).toEqual([0, 0, []]);
   });
 
   it("writes no archives for a feed whose posts all fit in it", async () => {
