@@ -13,6 +13,8 @@ import { escapeAttribute as esc } from "./xml.js";
  */
 export function renderPage(doc: FeedDocument): string {
   const a = (href: string, text: string, extra = "") => `<a href="${esc(href)}"${extra}>${esc(text)}</a>`;
+  // An archive page offers the feed it belongs to, to subscribe and to discover: an archive is not for subscribing.
+  const feed = doc.archive?.current ? { ...doc, links: doc.archive.current.links } : doc;
   return [
     "<!DOCTYPE html>",
     `<html lang="${esc(doc.language)}">`,
@@ -22,15 +24,14 @@ export function renderPage(doc: FeedDocument): string {
     `<meta http-equiv="Content-Security-Policy" content="${CSP}"/>`,
     '<meta name="referrer" content="strict-origin-when-cross-origin"/>',
     `<title>${esc(doc.title)}</title>`,
-    renderAutodiscovery(doc).trimEnd(),
+    renderAutodiscovery(feed).trimEnd(),
     `<style>${STYLE}</style>`,
     "</head>",
     "<body>",
     "<header>",
     `<h1>${esc(doc.title)}</h1>`,
     ...(doc.description ? [`<p>${esc(doc.description)}</p>`] : []),
-    `<p class="subscribe">${formatLinks(doc.links)}</p>`,
-    // An archive page is not for subscribing: it sends readers to the feed.
+    `<p class="subscribe">${formatLinks(feed.links)}</p>`,
     doc.archive?.current ? `<p class="hint">${esc(ARCHIVE_HINT)} ${a(doc.archive.current.page, "Newest items")}</p>` : `<p class="hint">${esc(HINT)}</p>`,
     `<nav>${a(doc.homeUrl, doc.homeUrl)} · ${a(doc.feeds ? "#feeds" : doc.pages.index, "All feeds")} · ${a(doc.pages.opml, "OPML", ' download=""')}</nav>`,
     "</header>",
@@ -60,7 +61,7 @@ export function renderAutodiscovery(doc: FeedDocument): string {
 }
 
 const HINT = "Copy a link into your feed reader to subscribe.";
-const ARCHIVE_HINT = "Older items of this feed, archived; subscribe to the feed itself.";
+const ARCHIVE_HINT = "Older items of this feed, archived; the links above subscribe to the feed itself.";
 
 function renderItem(item: DocumentItem, doc: FeedDocument): string {
   const time = `<time datetime="${formatRfc3339(item.published, doc.timeZone)}">${esc(humanTime(item.published, doc))}</time>`;
