@@ -6,7 +6,7 @@
  * Locally the tests skip when /usr/bin/chromium is missing; under CI=true they fail.
  */
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -30,6 +30,9 @@ let out = "";
 let temp = "";
 let edge: EdgeServer;
 let browser: BrowserContext;
+// The archive tests' own build and server, stopped with the others once the browser is closed.
+let archiveOut = "";
+let archiveEdge: EdgeServer | undefined;
 
 beforeAll(async () => {
   if (!present) return;
@@ -43,7 +46,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await edge?.stop();
-  for (const dir of [out, temp]) if (dir) await rm(dir, { recursive: true, force: true });
+  await archiveEdge?.stop();
+  for (const dir of [out, archiveOut, temp]) if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** The newest item's title, as the built JSON Feed of `dir` names it. */
@@ -127,4 +131,34 @@ describe.skipIf(!present)("a feed link opened in Chromium", () => {
     }
     expect((await plainGet(`${edge.url}/feeds/rss.xml`)).body.toString("utf8")).toContain(await newestTitle("feeds"));
   });
+});
+
+describe.skipIf(!present)("an archive page opened in Chromium", () => {
+  beforeAll(async () => {
+    // The sample site with short feeds and small archive pages, so every category has some.
+    const content = path.join(temp, "content");
+    await cp(CONTENT_DIR, content, { recursive: true });
+    const config = await readFile(path.join(content, "_config.yml"), "utf8");
+    await writeFile(path.join(content, "_config.yml"), config.replace(/^  limit: 50$/m, "  limit: 2\n  archive: {page_size: 2}"));
+    ({ out: archiveOut } = await build(content, new Date("2026-01-01T00:00:00Z")));
+    archiveEdge = await startEdgeServer(storageOrigin(createFsStorage({ base: archiveOut })));
+  }, 120_000);
+
+  it("shows the newest archive page's items as text, and links back to the feed, while a plain client gets the archive's Atom", async () => {
+    const feed = await readFile(path.join(archiveOut, "feeds/beijingshangbao/feed.json"), "utf8");
+    const newestPage = (JSON.parse(feed) as { next_url: string }).next_url;
+    const key = newestPage.slice("https://finews.withounder.com/".length).replace(/feed\.json$/, "atom.xml");
+    const archived = JSON.parse(await readFile(path.join(archiveOut, key.replace(/atom\.xml$/, "feed.json")), "utf8")) as { items: { title: string }[] };
+    const served = archiveEdge!.url;
+    const page = await browser.newPage();
+    const response = await page.goto(`${served}/${key}`);
+    expect(response?.headers()["content-type"]).toBe("text/html; charset=utf-8");
+    expect(await page.locator("main article h2").first().innerText()).toBe(archived.items[0]!.title);
+    expect(await page.locator("a", { hasText: "Newest items" }).getAttribute("href")).toBe("https://finews.withounder.com/feeds/beijingshangbao/index.html");
+    await page.screenshot({ path: path.join(temp, "archive.png"), fullPage: true });
+    await page.close();
+    const got = await plainGet(`${served}/${key}`);
+    expect(got.type).toBe("application/atom+xml; charset=utf-8");
+    expect(got.body.toString("utf8")).toContain("<fh:archive/>");
+  }, 60_000);
 });
