@@ -7,6 +7,7 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { parseFeed } from "@rowanmanning/feed-parser";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildAll } from "../../lib/publish/build-all.js";
 import { NO_ARCHIVES_WARNING } from "../../lib/publish/publish-changes.js";
@@ -15,6 +16,9 @@ import { createFsStorage } from "../../lib/storage/fs.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
 import { build, configYaml, elements, expectSameTree, freshDirs, LATER, makeSite, needs, parseXml, post, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, writeFiles } from "../feeds/helpers.js";
 import { deliver } from "../support/deliver.js";
+import { FC_SEED } from "../support/fast-check-seed.js";
+import { postSet } from "./hostile-posts.js";
+import { buildFull, HOSTILE_CONFIG } from "./hostile-site.js";
 import { validateTree } from "./tree-validators.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
@@ -72,6 +76,9 @@ function walk(tree: Map<string, Buffer>, start: string): Walk {
   }
   return { keys, ids };
 }
+
+/** The walk of `walk`, over files held as text. */
+const walkText = (files: Map<string, string>, start: string) => walk(new Map([...files].map(([k, v]) => [k, Buffer.from(v)])), start);
 
 /** The ids every post of each feed has, from a build whose feeds are long enough to show them all. */
 async function allIds(files: Record<string, string>, dirs: string[]): Promise<Map<string, string[]>> {
@@ -229,6 +236,33 @@ describe("a local build with feeds.archive", () => {
     expect(tree.get("feeds/atom.xml")!.toString("utf8")).not.toContain("prev-archive");
     expect(JSON.parse(tree.get("feeds/feed.json")!.toString("utf8"))).not.toHaveProperty("next_url");
   });
+});
+
+describe("hostile posts among good ones, with feeds.archive", () => {
+  it("leave the archives holding exactly the posts each feed shows at full length, each rejected post reported once (60 sites)", async () => {
+    const archived = HOSTILE_CONFIG.replace("  limit: 1000\n", "  limit: 2\n  archive: {page_size: 2}\n");
+    expect(archived).not.toBe(HOSTILE_CONFIG);
+    let paths = 0;
+    await fc.assert(
+      fc.asyncProperty(postSet, async (posts) => {
+        const whole = await buildFull(posts);
+        const paged = await buildFull(posts, archived);
+        expect(paged.report.invalid).toEqual([]);
+        expect(paged.report.rejected.map((e) => [e.key, e.reason])).toEqual(whole.report.rejected.map((e) => [e.key, e.reason]));
+        for (const dir of ["feeds", "feeds/beijingshangbao"]) {
+          if (!whole.files.has(`${dir}/feed.json`)) continue;
+          const all = (JSON.parse(whole.files.get(`${dir}/feed.json`)!) as { items: { id: string }[] }).items.map((i) => i.id);
+          const json = walkText(paged.files, `${dir}/feed.json`);
+          expect(json.ids, dir).toEqual(all);
+          expect(walkText(paged.files, `${dir}/atom.xml`).ids, dir).toEqual(all);
+          if (json.keys.length > 2) paths++;
+        }
+      }),
+      { seed: FC_SEED, numRuns: 60 },
+    );
+    // The property is only as good as the archives it reached.
+    expect(paths).toBeGreaterThan(20);
+  }, 120_000);
 });
 
 describe("the serverless path with feeds.archive", () => {

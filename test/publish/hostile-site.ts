@@ -15,7 +15,7 @@ import { batchesOf, encodeWtf8, EVALUATED_FLAG, HOSTILE_KINDS, type HostileKind,
 
 // A limit no generated site reaches, so no post is cut from a feed; small input limits so hostile
 // sizes stay cheap (lib/limits.ts reads them; an older build ignores them).
-const CONFIG = `title: 测试站
+export const HOSTILE_CONFIG = `title: 测试站
 description: 财经新闻
 url: https://news.example.com
 timezone: Asia/Shanghai
@@ -62,17 +62,17 @@ async function feedsOf(storage: MemoryStorage): Promise<Map<string, Uint8Array>>
 }
 
 /** The full build of `posts` into a memory bucket, and its feeds/ files as text. */
-export async function buildFull(posts: PostCase[]): Promise<{ bucket: MemoryStorage; report: BuildReport; files: Map<string, string> }> {
-  const bucket = await withConfig(posts);
+export async function buildFull(posts: PostCase[], config = HOSTILE_CONFIG): Promise<{ bucket: MemoryStorage; report: BuildReport; files: Map<string, string> }> {
+  const bucket = await withConfig(posts, config);
   const report = await buildAll({ content: prefixStorage(bucket, "content/"), output: bucket, now: NOW });
   const files = new Map<string, string>();
   for (const [key, bytes] of await feedsOf(bucket)) files.set(key, Buffer.from(bytes).toString("utf8"));
   return { bucket, report, files };
 }
 
-async function withConfig(posts: PostCase[]): Promise<MemoryStorage> {
+async function withConfig(posts: PostCase[], config = HOSTILE_CONFIG): Promise<MemoryStorage> {
   const storage = createMemoryStorage();
-  await storage.put("content/_config.yml", CONFIG);
+  await storage.put("content/_config.yml", config);
   for (const p of posts) await storage.put(`content/${p.key}`, encodeWtf8(p.text));
   return storage;
 }
