@@ -16,6 +16,7 @@ import { clearJournal, type StateWrite } from "./journal.js";
 import { loadConfig } from "./load-config.js";
 import { mapLimit } from "./map-limit.js";
 import { loadItem, loadPost } from "./read-posts.js";
+import { openItemPool } from "./item-pool.js";
 import { openOutputHashes, type OutputHashesOptions } from "./output-hashes.js";
 import { openRenderCache, type RenderCacheOptions } from "./render-cache.js";
 import { openScanCache, stampOf, type ScanCacheOptions } from "./scan-cache.js";
@@ -226,28 +227,37 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     await loadItems(keys.filter((key) => !items.has(key)));
     return keys.flatMap((key) => items.get(key) ?? []);
   };
-  // An archive page's items are read for it and let go, not kept for the whole build as shown ones are.
-  const pageItems = async (keys: string[]) =>
-    (await mapLimit(keys, concurrency, async (key) => items.get(key) ?? (await itemOf(key)))).filter((item): item is FeedItem => item !== undefined);
   let fromCache = 0;
   const writes = (
     await mapLimit(planned, 2, async ({ chosen: f, pages, key, kept }) => {
-      const keys = f.posts.map((p) => p.key);
-      const own = await writeDocument(key, kept, keys, shownItems, (shown) => renderFeed(f.feed, shown, config, all, pages[0]?.name));
+      const own = await writeDocument(key, kept, f.posts.map((p) => p.key), shownItems, (shown) => renderFeed(f.feed, shown, config, all, pages[0]?.name));
       if (own.copied) fromCache++;
-      const outcomes = own.outcomes;
-      for (const [i, page] of pages.entries()) {
-        const older = pages[i + 1]?.name;
-        // A page is a document of its own to the cache: its folder, its posts, and the page it links.
-        const pageKey = cacheKey({ ...f.feed, dir: archiveDir(f.feed, page.name) }, page.posts, [], older);
-        const pageKept = pageKey !== null ? feedCache!.files(pageKey) : null;
-        if (pageKept) cache?.use(pageKept.uses);
-        const written = await writeDocument(pageKey, pageKept, page.posts.map((p) => p.key), pageItems, (items) => renderArchivePage(f.feed, page, items, config, older));
-        outcomes.push(...written.outcomes);
-      }
-      return outcomes;
+      return own.outcomes;
     })
   ).flat();
+
+  // Archive pages, of every feed together, newest first: an archived post is in a page of each of
+  // its feeds, so its item is read once and let go after the last of them (ItemPool).
+  const archivePages = planned.flatMap(({ chosen: f, pages }) =>
+    pages.map((page, i) => {
+      const older = pages[i + 1]?.name;
+      // A page is a document of its own to the feed cache: its folder, its posts, and the page it links.
+      const key = cacheKey({ ...f.feed, dir: archiveDir(f.feed, page.name) }, page.posts, [], older);
+      return { feed: f.feed, page, older, key, kept: key !== null ? feedCache!.files(key) : null };
+    }),
+  );
+  archivePages.sort((a, b) => b.page.posts[0]!.date.getTime() - a.page.posts[0]!.date.getTime() || (a.feed.dir < b.feed.dir ? -1 : 1));
+  const uses = new Map<string, number>();
+  for (const { page, kept } of archivePages) if (!kept) for (const p of page.posts) uses.set(p.key, (uses.get(p.key) ?? 0) + 1);
+  const pool = openItemPool(uses, async (key) => items.get(key) ?? (await itemOf(key)), concurrency);
+  for (const { kept } of archivePages) if (kept) cache?.use(kept.uses);
+  const pageWrites = await mapLimit(archivePages, 2, async ({ feed, page, older, key, kept }) => {
+    const keys = page.posts.map((p) => p.key);
+    const written = await writeDocument(key, kept, keys, pool.items, (pageItems) => renderArchivePage(feed, page, pageItems, config, older));
+    if (!written.copied) pool.release(keys);
+    return written.outcomes;
+  });
+  writes.push(...pageWrites.flat());
   writes.push(...(await renderAndWrite(() => [renderIndex(all, config)], [])));
   // Every shown and archived post has asked for its item: what no post asked for is left from earlier builds.
   const pruned = cache ? await cache.prune() : 0;

@@ -54,9 +54,9 @@ const VERSION = 1;
 
 /** The cache for builds under `config`. */
 export function openRenderCache({ store, code, prune = false }: RenderCacheOptions, config: SiteConfig): RenderCache {
-  // Every setting but the feed lengths, which only decide which posts are shown. The input limits
-  // stay in: a cached item skips reading its post whole, where they may now reject it.
-  const { limit: _limit, limitByKind: _byKind, ...feeds } = config.feeds;
+  // Every setting but the feed lengths and archive pages, which only decide where posts are shown.
+  // The input limits stay in: a cached item skips reading its post whole, where they may now reject it.
+  const { limit: _limit, limitByKind: _byKind, archive: _archive, ...feeds } = config.feeds;
   const prefix = createHash("sha256").update(JSON.stringify({ format: FORMAT, version: VERSION, code, config: { ...config, feeds } }));
   const entryKey = (hash: string) => `${hash.slice(0, 2)}/${hash}.json`;
   const used = new Set<string>();
