@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { handleEvent, type Deps } from "../../functions/handle-event.js";
 import { ConfigError, StorageError } from "../../lib/errors.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
+import { NO_ARCHIVES_WARNING } from "../../lib/publish/publish-changes.js";
 import type { Storage } from "../../lib/storage/types.js";
 import { eventBridgeS3Event, scheduledEvent, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 
@@ -62,6 +63,15 @@ describe("handleEvent with the fixture events", () => {
     expect(await handleEvent(fixture("sqs-object-deleted.json"), depsFor(bucket))).toEqual({ batchItemFailures: [] });
     expect(await titles(bucket, "feeds")).toEqual(["A股三大指数集体反弹 北向资金单周净买入超百亿元"]);
     expect(await titles(bucket, "feeds/beijingshangbao")).toBeNull();
+  });
+
+  it("logs, as a warning, that feeds.archive is not written by the function, and publishes the posts", async () => {
+    const bucket = await bucketWith("2022-05-20-jiangxi-bank.md", "2022-05-25-银行理财.md");
+    await bucket.put("content/_config.yml", read("_config.yml").replace(/^feeds:$/m, "feeds:\n  archive: true"));
+    const logs: Record<string, unknown>[] = [];
+    expect(await handleEvent(fixture("sqs-object-created.json"), depsFor(bucket, logs))).toEqual({ batchItemFailures: [] });
+    expect(await titles(bucket, "feeds")).toHaveLength(2);
+    expect(logs.filter((e) => e.level === "warn")).toEqual([{ level: "warn", type: "config", reason: NO_ARCHIVES_WARNING }]);
   });
 
   it("rebuilds everything for the rebuild message", async () => {
