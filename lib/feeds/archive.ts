@@ -29,7 +29,7 @@ export const OPEN_PAGE = "open";
 export const PAGE_SIZE_CAP = 4;
 
 export interface ArchivePage<T> {
-  /** A page's folder name: 16 hex digits of its last post's key hash, or OPEN_PAGE. */
+  /** A page's folder name: 16 hex digits of the key hash of the post that ends it (its newest), or OPEN_PAGE. */
   name: string;
   /** Newest first, as a feed's items are. */
   posts: T[];

@@ -73,7 +73,8 @@ export interface FeedDocument {
   /**
    * RFC 5005 links, when the feed has archives (`feeds.archive`): `prev` to the next older page,
    * and on an archive page `current`, the feed it belongs to, which also marks the document as an
-   * archive. JSON Feed has only `next_url`, the older page. Each names the three formats and the page a person reads.
+   * archive. JSON Feed has only `next_url`, the older page. Each names the three formats and the
+   * page a person reads.
    */
   archive?: { prev?: FolderLinks; current?: FolderLinks };
   /** Absolute URLs of the feed's own page (PAGE_FILE) and of the list of every feed (feeds/index.html, the site feed's page). */

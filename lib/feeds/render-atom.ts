@@ -6,8 +6,8 @@ import { cdata, element, empty, escapeText, normalUrl, parent, xmlDocument } fro
 
 /**
  * Atom 1.0 (RFC 4287) with full content (unless excerpts) and summaries, and links to its WebSub
- * hubs and its archives (RFC 5005). Titles and summaries are plain text (type="text"), so every reader shows them exactly as
- * the post wrote them; the content is HTML. Pure.
+ * hubs and its archives (RFC 5005). Titles and summaries are plain text (type="text"), so every
+ * reader shows them exactly as the post wrote them; the content is HTML. Pure.
  */
 export function renderAtom(doc: FeedDocument): string {
   const text = (name: string, value: string) => element(name, escapeText(value));

@@ -66,6 +66,7 @@ export function toArchiveDocument(feed: FeedDefinition, page: string, items: Fee
     archive: { current: folderUrls(feed.dir, config), ...(olderPage !== undefined ? { prev: folderUrls(archiveDir(feed, olderPage), config) } : {}) },
   };
 }
+
 /** Title of the OPML outline that holds the tag feeds. */
 export const OPML_TAGS_TITLE = "Tags";
 /** Title of the OPML outline that holds the author feeds. */

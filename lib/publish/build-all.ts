@@ -63,10 +63,7 @@ export interface BuildReport {
   deleted: string[];
   /** Rendered files that did not parse back and were not written. */
   invalid: InvalidFile[];
-  /**
-   * Items this build rendered a body for; the others came from the render cache. An archived post
-   * is read for each feed whose archive holds it, so it may count once per feed.
-   */
+  /** Items this build rendered a body for, each post's once however many feeds and archive pages show it. */
   rendered: number;
   /** Items that came from the render cache. */
   reused: number;
@@ -98,7 +95,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
       return (await load()) ?? undefined; // null: deleted while the build ran
     } catch (error) {
       if (!(error instanceof PostError)) throw error;
-      // Once, though an archived post is read for each of its feeds' archives.
+      // Once, though an archive page may ask again for a post a feed could not read.
       if (!rejected.has(key)) rejected.set(key, error);
       return undefined;
     }
