@@ -25,6 +25,7 @@ export function formatSummary(report: BuildReport, out: string, ms: number, cach
     ...(cache === undefined ? [] : [`  scan:       ${report.known} posts unchanged since the last build, ${read - report.known} read`]),
     `  items:      ${report.rendered} rendered, ${cache === undefined ? "no render cache (--no-cache)" : `${report.reused} from the render cache in ${cache}/${report.pruned > 0 ? `, ${report.pruned} unused entries removed` : ""}`}`,
     ...(cache === undefined ? [] : [`  feeds:      ${report.fromCache} from the cache (posts and settings unchanged), ${report.feeds.length - report.fromCache} rendered`]),
+    ...(report.config.feeds.archive === undefined ? [] : [archiveLine(report, cache)]),
     `  files:      ${written} written, ${unchanged} unchanged, ${report.invalid.length} not written (invalid), ${report.deleted.length} removed, under ${out}/feeds/`,
   ];
   if (report.rejected.length > 0) {
@@ -36,4 +37,10 @@ export function formatSummary(report: BuildReport, out: string, ms: number, cach
     for (const f of report.invalid) lines.push(`  ${f.key}: ${f.reason} (posts: ${f.posts.join(", ") || "none"})`);
   }
   return lines.join("\n");
+}
+
+/** The archive pages: how many, their size, and with a cache how many came from it. */
+function archiveLine({ archivePages: pages, config }: BuildReport, cache: string | undefined): string {
+  const fromCache = cache === undefined ? "" : `, ${pages.fromCache.toLocaleString("en-US")} from the cache`;
+  return `  archives:   ${count(pages.total, "page")} of about ${config.feeds.archive!.pageSize} posts${fromCache}`;
 }

@@ -74,6 +74,8 @@ export interface BuildReport {
    * were where the output held the same bytes.
    */
   fromCache: number;
+  /** Archive pages (feeds.archive) of every feed, and how many of them the feed cache gave. */
+  archivePages: { total: number; fromCache: number };
   /** Render cache entries removed because this build did not use them (RenderCacheOptions.prune). */
   pruned: number;
 }
@@ -248,10 +250,12 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   for (const { page, kept } of archivePages) if (!kept) for (const p of page.posts) uses.set(p.key, (uses.get(p.key) ?? 0) + 1);
   const pool = openItemPool(uses, async (key) => items.get(key) ?? (await itemOf(key)), concurrency);
   for (const { kept } of archivePages) if (kept) cache?.use(kept.uses);
+  let pagesFromCache = 0;
   const pageWrites = await mapLimit(archivePages, 2, async ({ feed, page, older, key, kept }) => {
     const keys = page.posts.map((p) => p.key);
     const written = await writeDocument(key, kept, keys, pool.items, (pageItems) => renderArchivePage(feed, page, pageItems, config, older));
-    if (!written.copied) pool.release(keys);
+    if (written.copied) pagesFromCache++;
+    else pool.release(keys);
     return written.outcomes;
   });
   writes.push(...pageWrites.flat());
@@ -287,6 +291,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
     known,
     pruned,
     fromCache,
+    archivePages: { total: archivePages.length, fromCache: pagesFromCache },
   };
 }
 

@@ -15,6 +15,7 @@ import { DEFAULT_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from "../../lib/publis
 import { createFsStorage } from "../../lib/storage/fs.js";
 import { createMemoryStorage } from "../../lib/storage/memory.js";
 import { build, configYaml, elements, expectSameTree, freshDirs, LATER, makeSite, needs, parseXml, post, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, writeFiles } from "../feeds/helpers.js";
+import { formatSummary } from "../../scripts/summary.js";
 import { deliver } from "../support/deliver.js";
 import { FC_SEED } from "../support/fast-check-seed.js";
 import { postSet } from "./hostile-posts.js";
@@ -227,6 +228,9 @@ describe("a local build with feeds.archive", () => {
     // Nothing changed: every feed and page is the feed cache's, and no post is read.
     const still = await cachedBuild(dir, out);
     expect([still.rendered, still.reused, still.writes.filter((w) => w.outcome !== "unchanged")]).toEqual([0, 0, []]);
+    const pages = still.archivePages.total;
+    expect(pages).toBeGreaterThan(5);
+    expect(formatSummary(still, out, 0, caches)).toContain(`\n  archives:   ${pages} pages of about 3 posts, ${pages} from the cache\n`);
   });
 
   it("writes no archives for a feed whose posts all fit in it", async () => {
