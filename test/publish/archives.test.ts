@@ -233,6 +233,19 @@ describe("a local build with feeds.archive", () => {
     expect(formatSummary(still, out, 0, caches)).toContain(`\n  archives:   ${pages} pages of about 3 posts, ${pages} from the cache\n`);
   });
 
+  it("keeps a category named archive and the site's archive pages, which share its folder, apart", async () => {
+    const files = Object.fromEntries(
+      Object.entries(site(40)).map(([name, body]) => [name, name.endsWith(".md") ? body.replace("categories: stock", "categories: archive") : body]),
+    );
+    const { out } = await build(await siteDir(files), NOW, await fresh());
+    const tree = await readTree(out);
+    const expected = await allIds(files, ["feeds", "feeds/archive", "feeds/bank"]);
+    for (const dir of ["feeds", "feeds/archive", "feeds/bank"]) {
+      for (const format of FORMATS) expect(walk(tree, `${dir}/${format}`).ids, `${dir}/${format}`).toEqual(expected.get(dir));
+    }
+    expect([...tree.keys()].some((k) => k.startsWith("feeds/archive/archive/"))).toBe(true);
+  });
+
   it("writes no archives for a feed whose posts all fit in it", async () => {
     const { out } = await build(await siteDir(site(4)), NOW, await fresh());
     const tree = await readTree(out);
