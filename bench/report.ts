@@ -11,6 +11,8 @@ export interface Results {
   machine: { cpu: string; cores: number; memoryGb: number; os: string; node: string };
   corpus: { seed: number; generator: number };
   builds: (BuildFigures & { n: number })[];
+  /** Full builds of the same corpus with `feeds.archive: true`. */
+  archives?: (BuildFigures & { n: number })[];
   upload?: UploadFigures & { requestTablesEqual: boolean | null };
   bundle?: BundleFigures;
   hugo?: HugoResult;
@@ -172,6 +174,24 @@ function table(head: string[], rows: string[][], rightAlign = new Set<number>())
   return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+function buildTable(builds: (BuildFigures & { n: number })[]): string {
+  return table(
+    ["posts", "wall", "posts/s", "peak RSS", "RSS before build", "feeds", "bodies rendered", "files written", "output"],
+    builds.map((b) => [
+      String(b.n),
+      seconds(b.ms),
+      String(b.postsPerSecond),
+      `${b.peakRssMb} MB`,
+      `${b.baselineRssMb} MB`,
+      String(b.feeds),
+      String(b.rendered),
+      String(b.filesWritten),
+      `${b.outputMb} MiB`,
+    ]),
+    new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]),
+  );
+}
+
 export function formatReport(results: Results, checks: TargetCheck[]): string {
   const { machine } = results;
   const out: string[] = [];
@@ -182,23 +202,11 @@ export function formatReport(results: Results, checks: TargetCheck[]): string {
 
   if (results.builds.length > 0) {
     out.push("", "Full local build (buildAll, fs driver in and out; a fresh plain-node process per size, bench/build-child.ts bundled)");
-    out.push(
-      table(
-        ["posts", "wall", "posts/s", "peak RSS", "RSS before build", "feeds", "bodies rendered", "files written", "output"],
-        results.builds.map((b) => [
-          String(b.n),
-          seconds(b.ms),
-          String(b.postsPerSecond),
-          `${b.peakRssMb} MB`,
-          `${b.baselineRssMb} MB`,
-          String(b.feeds),
-          String(b.rendered),
-          String(b.filesWritten),
-          `${b.outputMb} MiB`,
-        ]),
-        new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]),
-      ),
-    );
+    out.push(buildTable(results.builds));
+  }
+  if (results.archives?.length) {
+    out.push("", "Full local build with feeds.archive: true (archive pages of every feed; the same child, the corpus hard-linked beside a changed _config.yml)");
+    out.push(buildTable(results.archives));
   }
 
   const upload = results.upload;

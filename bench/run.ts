@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { cpus, platform, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { parseCli } from "../scripts/support/cli.js";
 import { build } from "esbuild";
 import type { BuildFigures } from "./build-child.js";
@@ -28,17 +28,19 @@ const values = parseCli(
 Builds, the build command's fixed cost, the upload path, a burst, the Lambda bundle and
 configuration changes on a model of the function, printed as a table and written to --out
 (default bench/results.json). Options:
-  --sizes, --upload-sizes, --config-sizes  comma-separated post counts
+  --sizes, --upload-sizes, --config-sizes,
+  --archive-sizes                           comma-separated post counts
   --hugo-size                               posts in the Hugo anchor's corpus (default 10000)
   --uploads, --burst, --seed, --latency,
   --hugo-runs                               whole numbers
   --populate auto|full|state
   --skip-build, --skip-upload, --skip-burst, --skip-bundle, --skip-config, --skip-hugo,
-  --skip-fixed-cost, --profile`,
+  --skip-fixed-cost, --skip-archive, --profile`,
   {
     sizes: { type: "string", default: "1000,10000,100000" },
     "upload-sizes": { type: "string", default: "1000,100000" },
     "config-sizes": { type: "string", default: "10000" },
+    "archive-sizes": { type: "string", default: "10000" },
     "hugo-size": { type: "string", default: "10000" },
     "hugo-runs": { type: "string", default: "3" },
     uploads: { type: "string", default: "9" },
@@ -53,10 +55,27 @@ configuration changes on a model of the function, printed as a table and written
     "skip-config": { type: "boolean", default: false },
     "skip-hugo": { type: "boolean", default: false },
     "skip-fixed-cost": { type: "boolean", default: false },
+    "skip-archive": { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     out: { type: "string", default: "bench/results.json" },
   },
 );
+
+/**
+ * The corpus with `archive: true` in its configuration, in `dir`: the posts hard-linked, not
+ * copied, so the build reads the same files.
+ */
+async function withArchives(corpus: string, dir: string): Promise<string> {
+  const content = join(dir, "content");
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(content, { recursive: true });
+  for (const name of await readdir(corpus)) if (name !== "_config.yml") await link(join(corpus, name), join(content, name));
+  const config = await readFile(join(corpus, "_config.yml"), "utf8");
+  const archived = config.replace(/^feeds:$/m, "feeds:\n  archive: true");
+  if (archived === config) throw new Error(`[bench] ${corpus}/_config.yml has no feeds: section to turn archives on in`);
+  await writeFile(join(content, "_config.yml"), archived);
+  return content;
+}
 
 function sizesOf(option: string, text: string): number[] {
   const sizes = text.split(",").filter(Boolean).map(Number);
@@ -75,6 +94,7 @@ const seed = count("seed", values.seed);
 const buildSizes = values["skip-build"] ? [] : sizesOf("sizes", values.sizes);
 const uploadSizes = values["skip-upload"] ? [] : sizesOf("upload-sizes", values["upload-sizes"]);
 const configSizes = values["skip-config"] ? [] : sizesOf("config-sizes", values["config-sizes"]);
+const archiveSizes = values["skip-archive"] ? [] : sizesOf("archive-sizes", values["archive-sizes"]);
 const hugoSizes = values["skip-hugo"] ? [] : [count("hugo-size", values["hugo-size"])].filter((n) => n > 0);
 const hugoRuns = Math.max(1, count("hugo-runs", values["hugo-runs"]));
 const populate = values.populate;
@@ -102,7 +122,7 @@ const uncommitted = git("status", "--porcelain", "--", "lib", "functions", "scri
 const commit = `${git("rev-parse", "HEAD")}${uncommitted && uncommitted !== "unknown" ? " + uncommitted changes" : ""}`;
 
 const corpora = new Map<number, string>();
-for (const n of [...new Set([...buildSizes, ...uploadSizes, ...configSizes, ...hugoSizes])].sort((a, b) => a - b)) {
+for (const n of [...new Set([...buildSizes, ...uploadSizes, ...configSizes, ...hugoSizes, ...archiveSizes])].sort((a, b) => a - b)) {
   progress(`[bench] corpus of ${n} posts…`);
   const corpus = await ensureCorpus(n, seed, progress);
   progress(`[bench]   ${corpus.reused ? "reused" : `generated in ${corpus.manifest.ms} ms`}: ${corpus.content} (${Math.round(corpus.manifest.bytes / 2 ** 20)} MB)`);
@@ -123,7 +143,8 @@ if (!values["skip-fixed-cost"]) {
 }
 
 const builds: (BuildFigures & { n: number })[] = [];
-if (buildSizes.length > 0) {
+const archives: (BuildFigures & { n: number })[] = [];
+if (buildSizes.length > 0 || archiveSizes.length > 0) {
   // Bundled, dependencies left in node_modules: the child then loads what `npm run build` loads,
   // without tsx's loader thread and transpiler in its time and peak RSS (about 45 MB of it).
   await build({
@@ -145,6 +166,14 @@ for (const n of buildSizes) {
   const figures = await runChild<BuildFigures>(BUILD_CHILD, args, { nodeFlags: flags });
   progress(`[bench]   ${figures.ms} ms, ${figures.postsPerSecond} posts/s, peak RSS ${figures.peakRssMb} MB`);
   builds.push({ n, ...figures });
+}
+
+for (const n of archiveSizes) {
+  progress(`[bench] full build of ${n} posts with feeds.archive: true, in a fresh process…`);
+  const content = await withArchives(corpora.get(n)!, join(REPO_ROOT, `bench/out/archive-corpus-${n}`));
+  const figures = await runChild<BuildFigures>(BUILD_CHILD, [content, join(REPO_ROOT, `bench/out/archive-build-${n}`), NOW.toISOString()]);
+  progress(`[bench]   ${figures.ms} ms, ${figures.filesWritten} files, ${figures.outputMb} MiB, peak RSS ${figures.peakRssMb} MB`);
+  archives.push({ n, ...figures });
 }
 
 let hugo: HugoResult | undefined;
@@ -185,6 +214,7 @@ const results = {
   machine,
   corpus: { seed, generator: GENERATOR_VERSION },
   builds,
+  ...(archives.length > 0 ? { archives } : {}),
   ...(upload ? { upload: { ...upload, requestTablesEqual: requestTablesEqual(upload.sites) } } : {}),
   ...(bundle ? { bundle } : {}),
   ...(hugo ? { hugo } : {}),
