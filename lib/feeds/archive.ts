@@ -29,7 +29,7 @@ export const OPEN_PAGE = "open";
 export const PAGE_SIZE_CAP = 4;
 
 export interface ArchivePage<T> {
-  /** A page's folder name: 16 hex digits of the key hash of the post that ends it (its newest), or OPEN_PAGE. */
+  /** A page's folder name: 32 hex digits of the key hash of the post that ends it (its newest), or OPEN_PAGE. */
   name: string;
   /** Newest first, as a feed's items are. */
   posts: T[];
@@ -62,8 +62,13 @@ export function archiveDir(feed: FeedDefinition, page: string): string {
   return `${feed.dir}/${ARCHIVE_FOLDER}/${page}`;
 }
 
-/** What a post's key says of its place in an archive: whether it ends a page, and that page's name. */
+/**
+ * What a post's key says of its place in an archive: whether it ends a page, and that page's name.
+ * 128 bits of name: two pages of a feed named alike would share a folder, and keys are chosen by
+ * whoever uploads, so finding two with the same name must be out of reach (2^64 tries), not just
+ * unlikely by chance.
+ */
 function keyMark(key: string): { name: string; ends(pageSize: number): boolean } {
   const hex = createHash("sha256").update(key).digest("hex");
-  return { name: hex.slice(0, 16), ends: (pageSize) => Number.parseInt(hex.slice(16, 24), 16) % pageSize === 0 };
+  return { name: hex.slice(0, 32), ends: (pageSize) => Number.parseInt(hex.slice(32, 40), 16) % pageSize === 0 };
 }

@@ -35,13 +35,13 @@ describe("cutArchive", () => {
     );
   });
 
-  it("leaves only the newest page open, and names every closed page apart, by 16 hex digits", () => {
+  it("leaves only the newest page open, and names every closed page apart, by 32 hex digits", () => {
     fc.assert(
       fc.property(keysArb, sizeArb, (keys, size) => {
         const pages = cutArchive(posts(keys), size);
         expect(pages.slice(1).every((p) => p.closed)).toBe(true);
         const closed = pages.filter((p) => p.closed);
-        expect(closed.every((p) => /^[0-9a-f]{16}$/.test(p.name))).toBe(true);
+        expect(closed.every((p) => /^[0-9a-f]{32}$/.test(p.name))).toBe(true);
         expect(new Set(closed.map((p) => p.name)).size).toBe(closed.length);
         if (pages[0] && !pages[0].closed) expect(pages[0].name).toBe(OPEN_PAGE);
       }),

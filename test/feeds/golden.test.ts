@@ -101,8 +101,8 @@ const CASES: Record<string, () => FeedDocument> = {
   "empty-excerpt": () => ({ ...toFeedDocument(CATEGORY, [], config), excerpt: true }),
   // A feed with archives links its newest page; a page links the feed and its next older page, and says it is an archive.
   "with-archive": () => toFeedDocument(CATEGORY, [toFeedItem(seedPost, config)], config, undefined, "open"),
-  archive: () => toArchiveDocument(CATEGORY, "open", [toFeedItem(seedPost, config)], config, "0123456789abcdef"),
-  "oldest-archive": () => toArchiveDocument(TAG, "fedcba9876543210", [], { ...config, feeds: { ...config.feeds, websub: { hubs: ["https://hub.example.com/"] } } }),
+  archive: () => toArchiveDocument(CATEGORY, "open", [toFeedItem(seedPost, config)], config, "0123456789abcdef0123456789abcdef"),
+  "oldest-archive": () => toArchiveDocument(TAG, "fedcba9876543210fedcba9876543210", [], { ...config, feeds: { ...config.feeds, websub: { hubs: ["https://hub.example.com/"] } } }),
 };
 
 const golden = (name: string) => new URL(`../fixtures/golden/${name}`, import.meta.url).pathname;

@@ -91,7 +91,7 @@ async function allIds(files: Record<string, string>, dirs: string[]): Promise<Ma
 const FEEDS = ["feeds", "feeds/bank", "feeds/stock", "feeds/tags/t0", "feeds/tags/t1"];
 const FORMATS = ["atom.xml", "rss.xml", "feed.json"];
 /** The closed pages' files under `tree`: everything in an archive page folder but the open page's. */
-const closedFiles = (tree: Map<string, Buffer>) => [...tree.keys()].filter((k) => /\/archive\/[0-9a-f]{16}\//.test(k));
+const closedFiles = (tree: Map<string, Buffer>) => [...tree.keys()].filter((k) => /\/archive\/[0-9a-f]{32}\//.test(k));
 
 describe("a local build with feeds.archive", () => {
   it("lets an aggregator walk back from each feed, in each format, through every post of the feed exactly once", async () => {
@@ -169,7 +169,7 @@ describe("a local build with feeds.archive", () => {
     const output = createMemoryStorage();
     await buildAll({ content, output, now: NOW });
     const keys = await output.list("feeds/");
-    const closed = keys.filter((k) => /\/archive\/[0-9a-f]{16}\//.test(k));
+    const closed = keys.filter((k) => /\/archive\/[0-9a-f]{32}\//.test(k));
     const open = keys.filter((k) => k.includes("/archive/open/"));
     expect(closed.length).toBeGreaterThan(10);
     expect(open.length).toBeGreaterThan(0);
