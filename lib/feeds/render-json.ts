@@ -14,7 +14,8 @@ export function renderJsonFeed(doc: FeedDocument): string {
     version: "https://jsonfeed.org/version/1.1",
     title: doc.title,
     home_page_url: doc.homeUrl,
-    feed_url: doc.links.json,
+    // The feed's identity: an archive page is a page of its feed, as next_url pages are in JSON Feed.
+    feed_url: doc.archive?.current?.links.json ?? doc.links.json,
     ...(doc.description ? { description: doc.description } : {}),
     // Both want a square image: icon large (a timeline's avatar), favicon small (a source list).
     ...(doc.icon ? { icon: doc.icon, favicon: doc.icon } : {}),
