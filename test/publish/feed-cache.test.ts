@@ -223,10 +223,20 @@ const postText = (p: PostSpec) =>
     p.body,
   );
 
+// Archives with pages of one or two posts on average: with a feed of one, most posts are archived.
+const configArb = fc.constantFrom(
+  "",
+  "feeds:\n  summary_length: 3\n",
+  "feeds:\n  categories:\n    bank: 银行新闻\n",
+  "feeds:\n  limit: 1\n",
+  "feeds:\n  limit: 2\n",
+  "feeds:\n  limit: 1\n  archive: {page_size: 1}\n",
+  "feeds:\n  limit: 1\n  archive: {page_size: 2}\n",
+);
 const stepArb = fc.oneof(
   fc.record({ kind: fc.constant("write" as const), name: fc.constantFrom("a.md", "b.md", "c.html", "d.md", "e.md"), post: postArb }),
   fc.record({ kind: fc.constant("delete" as const), name: fc.constantFrom("a.md", "b.md", "c.html", "d.md", "e.md") }),
-  fc.record({ kind: fc.constant("config" as const), extra: fc.constantFrom("", "feeds:\n  summary_length: 3\n", "feeds:\n  categories:\n    bank: 银行新闻\n", "feeds:\n  limit: 1\n", "feeds:\n  limit: 2\n") }),
+  fc.record({ kind: fc.constant("config" as const), extra: configArb }),
   fc.record({ kind: fc.constant("spoil" as const), which: fc.nat(), remove: fc.boolean() }),
   fc.record({ kind: fc.constant("clear" as const), render: fc.boolean() }),
   fc.constant({ kind: "build" as const }),
@@ -237,10 +247,11 @@ describe("buildAll with a feed cache, over seeded sequences of edits", () => {
     console.info(`[feed-cache] seed ${SEED}; replay: FC_SEED=${SEED} npx vitest run test/publish/feed-cache.test.ts`);
     let fromCache = 0;
     let rendered = 0;
+    let pagesFromCache = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(postArb, { minLength: 1, maxLength: 4 }), fc.array(stepArb, { minLength: 1, maxLength: 6 }), async (initial, steps) => {
+      fc.asyncProperty(configArb, fc.array(postArb, { minLength: 1, maxLength: 4 }), fc.array(stepArb, { minLength: 1, maxLength: 6 }), async (config, initial, steps) => {
         const content = await makeSite({
-          "_config.yml": configYaml(),
+          "_config.yml": configYaml(config),
           ...Object.fromEntries(initial.map((p, i) => [["a.md", "b.md", "c.html", "d.md"][i]!, postText(p)])),
         });
         dirs.push(content);
@@ -265,15 +276,17 @@ describe("buildAll with a feed cache, over seeded sequences of edits", () => {
           if (step.kind === "clear") await rm(step.render ? cache.render : cache.feeds, { recursive: true, force: true });
           const withCaches = await buildWith(byBytes, cache);
           fromCache += withCaches.report.fromCache;
+          pagesFromCache += withCaches.report.archivePages.fromCache;
           rendered += withCaches.report.feeds.length - withCaches.report.fromCache;
           expectSameTree((await buildWith(content, null)).tree, withCaches.tree);
         }
       }),
       { seed: SEED, numRuns: 25 },
     );
-    console.info(`[feed-cache] ${fromCache} feeds from the cache, ${rendered} rendered over 25 sequences`);
+    console.info(`[feed-cache] ${fromCache} feeds and ${pagesFromCache} archive pages from the cache, ${rendered} feeds rendered over 25 sequences`);
     // Only as good as the cases reached: both paths, many times.
     expect(fromCache).toBeGreaterThan(100);
     expect(rendered).toBeGreaterThan(100);
+    expect(pagesFromCache).toBeGreaterThan(10);
   }, 120_000);
 });
