@@ -86,7 +86,19 @@ export function toFeedDocument(feed: FeedDefinition, items: FeedItem[], config: 
     items: items.map((item) => toDocumentItem(item, config)),
     pages: { self: urls.page, index: folderUrls(SITE_FEED.dir, config).page, opml: publicUrl(OPML_FILE.key, config) },
     ...(feed.kind === "site" && feeds ? { feeds: listFeeds(feeds, config) } : {}),
-    ...(newestPage !== undefined ? { archive: { prev: folderUrls(archiveDir(feed, newestPage), config) } } : {}),
+    ...(newestPage !== undefined ? { archive: { prev: archivePageUrls(feed, newestPage, config) } } : {}),
+  };
+}
+
+/** The document of one archive page: the feed's, at the page's own URLs. An archive is not a WebSub topic. */
+export function toArchiveDocument(feed: FeedDefinition, page: string, items: FeedItem[], config: SiteConfig, olderPage?: string): FeedDocument {
+  const own = archivePageUrls(feed, page, config);
+  const { hubs: _hubs, ...doc } = toFeedDocument(feed, items, config);
+  return {
+    ...doc,
+    links: own.links,
+    pages: { ...doc.pages, self: own.page },
+    archive: { current: folderUrls(feed.dir, config), ...(olderPage !== undefined ? { prev: archivePageUrls(feed, olderPage, config) } : {}) },
   };
 }
 
@@ -99,8 +111,13 @@ function listFeeds(feeds: FeedDefinition[], config: SiteConfig): FeedListing[] {
   return unique.map((f) => ({ kind: f.kind, title: displayTitle(f, config), ...folderUrls(f.dir, config) }));
 }
 
+/** Absolute URLs of one archive page's three formats and of its page for people. */
+function archivePageUrls(feed: FeedDefinition, page: string, config: SiteConfig): FolderLinks {
+  return folderUrls(archiveDir(feed, page), config);
+}
+
 /** Absolute URLs of a feed folder's three formats and of its page. */
-export function folderUrls(dir: string, config: SiteConfig): FolderLinks {
+function folderUrls(dir: string, config: SiteConfig): FolderLinks {
   const url = (name: string) => publicUrl(`${dir}/${name}`, config);
   return { links: { rss: url(FEED_FILES.rss.name), atom: url(FEED_FILES.atom.name), json: url(FEED_FILES.json.name) }, page: url(PAGE_FILE.name) };
 }

@@ -1,6 +1,6 @@
 import type { SiteConfig } from "../config.js";
 import { archiveDir, type ArchivePage } from "./archive.js";
-import { folderUrls, toFeedDocument } from "./feed-document.js";
+import { toArchiveDocument, toFeedDocument } from "./feed-document.js";
 import { FEED_FILES, OPML_FILE, PAGE_FILE, SNIPPET_FILE, type FeedDefinition, type FeedDocument, type FeedItem } from "./model.js";
 import { renderAtom } from "./render-atom.js";
 import { renderAutodiscovery, renderPage } from "./render-html.js";
@@ -53,18 +53,6 @@ export function renderFeed(feed: FeedDefinition, items: FeedItem[], config: Site
 export function renderArchivePage(feed: FeedDefinition, page: Omit<ArchivePage<unknown>, "posts">, items: FeedItem[], config: SiteConfig, olderPage?: string): OutputFile[] {
   const files = renderDocumentFiles(toArchiveDocument(feed, page.name, items, config, olderPage), archiveDir(feed, page.name));
   return page.closed ? files.map((file) => ({ ...file, immutable: true as const })) : files;
-}
-
-/** The document of one archive page: the feed's, at the page's own URLs. An archive is not a WebSub topic. */
-export function toArchiveDocument(feed: FeedDefinition, page: string, items: FeedItem[], config: SiteConfig, olderPage?: string): FeedDocument {
-  const own = folderUrls(archiveDir(feed, page), config);
-  const { hubs: _hubs, ...doc } = toFeedDocument(feed, items, config);
-  return {
-    ...doc,
-    links: own.links,
-    pages: { ...doc.pages, self: own.page },
-    archive: { current: folderUrls(feed.dir, config), ...(olderPage !== undefined ? { prev: folderUrls(archiveDir(feed, olderPage), config) } : {}) },
-  };
 }
 
 /** Title of the OPML outline that holds the tag feeds. */

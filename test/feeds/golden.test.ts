@@ -8,10 +8,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config.js";
-import { toFeedDocument, toFeedItem } from "../../lib/feeds/feed-document.js";
+import { toArchiveDocument, toFeedDocument, toFeedItem } from "../../lib/feeds/feed-document.js";
 import type { FeedDefinition, FeedDocument, FeedItem } from "../../lib/feeds/model.js";
 import { renderAtom } from "../../lib/feeds/render-atom.js";
-import { toArchiveDocument } from "../../lib/feeds/render-feed.js";
 import { checkDocument } from "../../lib/feeds/check-document.js";
 import { renderAutodiscovery, renderPage } from "../../lib/feeds/render-html.js";
 import { renderJsonFeed } from "../../lib/feeds/render-json.js";
