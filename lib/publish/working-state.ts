@@ -31,6 +31,13 @@ export interface WorkingState {
   touchShard(id: string): void;
   /** Feed folders whose state should be removed (the feed no longer exists). */
   dropFeed(dir: string): void;
+  /** Loads, once each, other state objects by key (archive indexes and pages): null when absent. */
+  loadObjects(keys: string[]): Promise<void>;
+  object<T>(key: string): T | null;
+  /** Sets a loaded object to write at the end (null removes it). */
+  setObject(key: string, value: unknown): void;
+  /** A loaded object (or shard or feed state) as it was read, before this run changed it: null when absent. */
+  original<T>(key: string): T | null;
   /** The state objects to commit. */
   writes(): StateWrite[];
 }
@@ -42,6 +49,8 @@ export function createWorkingState(bucket: Storage, site: SiteState): WorkingSta
   const changedShards = new Set<string>();
   const changedFeeds = new Set<string>();
   const dropped = new Set<string>();
+  const objects = new Map<string, unknown>();
+  const setObjects = new Set<string>();
   // The text as read is the baseline: the state was written by JSON.stringify, which gives it
   // back unchanged for an unchanged object, so a 0.5 MB feed state is not serialised once more
   // only to be compared. (Text in another key order only costs one needless write.)
@@ -67,6 +76,17 @@ export function createWorkingState(bucket: Storage, site: SiteState): WorkingSta
       newShards.forEach((id, i) => shards.set(id, loaded<PostShard>(shardKey(id), loadedShards[i]!, () => ({}))));
       newDirs.forEach((dir, i) => feeds.set(dir, loaded<FeedState>(feedStateKey(dir), loadedFeeds[i]!, () => emptyFeedState(feedOfDir(dir)))));
     },
+    async loadObjects(keys) {
+      const fresh = [...new Set(keys)].filter((key) => !objects.has(key));
+      const texts = await Promise.all(fresh.map((key) => readStateText(bucket, key)));
+      fresh.forEach((key, i) => objects.set(key, loaded<unknown>(key, texts[i]!, () => null)));
+    },
+    object: <T>(key: string) => (objects.get(key) ?? null) as T | null,
+    setObject(key, value) {
+      objects.set(key, value);
+      setObjects.add(key);
+    },
+    original: <T>(key: string) => JSON.parse(baseline.get(key) ?? "null") as T | null,
     shard: (id) => shards.get(id)!,
     feed: (dir) => feeds.get(dir)!,
     changedFeeds,
@@ -77,9 +97,11 @@ export function createWorkingState(bucket: Storage, site: SiteState): WorkingSta
       const all: StateWrite[] = [
         ...[...changedShards].map((id) => ({ key: shardKey(id), body: JSON.stringify(shards.get(id)) })),
         ...[...changedFeeds].map((dir) => ({ key: feedStateKey(dir), body: dropped.has(dir) ? null : JSON.stringify(feeds.get(dir)) })),
+        ...[...setObjects].map((key) => ({ key, body: objects.get(key) === null ? null : JSON.stringify(objects.get(key)) })),
         { key: SITE_STATE_KEY, body: JSON.stringify(site) },
       ];
-      return all.filter((w) => w.body !== baseline.get(w.key));
+      // An object that was absent and is removed needs no write ("null" is how absence was read).
+      return all.filter((w) => w.body !== baseline.get(w.key) && !(w.body === null && baseline.get(w.key) === "null"));
     },
   };
 }
