@@ -63,6 +63,15 @@ export function archiveDir(feed: FeedDefinition, page: string): string {
 }
 
 /**
+ * The feed folder and page name of an archive page's folder (the inverse of archiveDir), or null
+ * when `dir` is no archive page's. Page names (32 hex digits or OPEN_PAGE) are never a feed's.
+ */
+export function parseArchiveDir(dir: string): { feedDir: string; page: string } | null {
+  const match = new RegExp(`^(.+)/${ARCHIVE_FOLDER}/([0-9a-f]{32}|${OPEN_PAGE})$`).exec(dir);
+  return match ? { feedDir: match[1]!, page: match[2]! } : null;
+}
+
+/**
  * What a post's key says of its place in an archive: whether it ends a page, and that page's name.
  * 128 bits of name: two pages of a feed named alike would share a folder, and keys are chosen by
  * whoever uploads, so finding two with the same name must be out of reach (2^64 tries), not just
