@@ -138,7 +138,6 @@ function logResult(result: PublishResult, log: Log): void {
     if (w.outcome === "written" || w.outcome === "deleted") log({ level: "info", type: "feed", key: w.key, outcome: w.outcome, ...(w.ms !== undefined ? { ms: w.ms } : {}) });
   }
   logInvalid(result.invalid, log);
-  for (const warning of result.warnings ?? []) log({ level: "warn", type: "config", reason: warning });
 }
 
 function readMessages(event: unknown, deps: Deps): Message[] {

@@ -38,7 +38,6 @@ try {
   );
   for (const r of rejected) console.log(`  content/${r.key}: ${r.reason}`);
   for (const f of invalid) console.log(`  ${f.key}: ${f.reason} (posts: ${f.posts.join(", ") || "none"})`);
-  for (const warning of new Set(results.flatMap((r) => r.warnings ?? []))) console.log(`Note: ${warning}`);
   process.exitCode = rejected.length > 0 || invalid.length > 0 ? 1 : 0;
 } catch (error) {
   if (error instanceof ConfigError) {

@@ -123,8 +123,8 @@ export async function buildAll(options: BuildOptions): Promise<BuildReport> {
   })).filter((p): p is PostSummary => p !== undefined);
   await scan?.save();
 
-  // Archives are written where no index state is kept: the incremental path does not keep
-  // archives up to date, so a bucket built with them would have archives its uploads leave behind.
+  // A build that writes the index state writes no archives: the state it leaves holds no archive
+  // state (SiteState.archive), so the first call of the function rescans content/ and builds both.
   const archive = options.state ? undefined : config.feeds.archive;
   const feeds = chooseFeeds(posts, config, now, options.state ? (options.reserveSize ?? 2 * longestFeed(config.feeds)) : 0, archive !== undefined);
   const all = feeds.map((f) => f.feed);

@@ -2,7 +2,10 @@ import type { SiteConfig } from "../config.js";
 import { PostError } from "../errors.js";
 import { feedOfDir, SITE_FEED } from "../feeds/choose.js";
 import { FEED_FOLDER_FILES, OPML_FILE } from "../feeds/model.js";
-import { renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { renderArchivePage, renderFeed, renderIndex, type OutputFile } from "../feeds/render-feed.js";
+import { OPEN_PAGE, parseArchiveDir } from "../feeds/archive.js";
+import { archiveIndexKey, pageStateKey, type ArchiveIndex } from "./archive-state.js";
+import { planArchives, type PageRender } from "./plan-archives.js";
 import { isLive, type Post } from "../posts/post.js";
 import type { Storage } from "../storage/types.js";
 import { fromStoredItem, toStoredItem, type FeedState, type StoredItem } from "./feed-state.js";
@@ -26,6 +29,11 @@ export interface Run {
   /** The items stored in the feed states are rendered with this configuration. */
   itemsCurrent: boolean;
   rerendered: boolean;
+  /**
+   * Posts this run applied a change to, each with its item when it is live (rendered once, when
+   * first asked for): the archives compare these posts' records before and after the run.
+   */
+  touched: Map<string, (() => StoredItem) | undefined>;
 }
 
 
@@ -53,9 +61,10 @@ export interface FeedsPlan {
 /**
  * Renders every changed feed and decides which files to write or delete, updating the state's
  * file hashes and feed list as if that succeeds; nothing is written until `execute`. Files in
- * `verify` are compared with the storage instead of the remembered hashes.
+ * `verify` are compared with the storage instead of the remembered hashes. With `archives`, the
+ * archives of the feeds the run changed are updated and their changed pages planned (planArchives).
  */
-export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>): Promise<FeedsPlan> {
+export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<string>, archives: boolean): Promise<FeedsPlan> {
   const { state, config } = run;
   const site = state.site;
   const feedsBefore = site.feeds.join("\n");
@@ -68,6 +77,12 @@ export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<s
     await state.load([], [SITE_FEED.dir]);
     state.touchFeed(SITE_FEED.dir);
   }
+  const archivePlan = await planArchives(run, verify, archives);
+  for (const key of archivePlan.deletes) deletes.add(key);
+  // The page each feed links as its newest archive: from the index just updated, or set by a rescan step.
+  const pageSize = config.feeds.archive?.pageSize;
+  if (pageSize !== undefined) await state.loadObjects([...state.changedFeeds].map(archiveIndexKey));
+  const newestPage = (dir: string) => (pageSize === undefined ? undefined : state.object<ArchiveIndex>(archiveIndexKey(dir))?.pages[0]?.name);
   for (const dir of [...state.changedFeeds].sort()) {
     const feed = state.feed(dir);
     if (gone(dir)) {
@@ -78,9 +93,10 @@ export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<s
       continue;
     }
     if (!site.feeds.includes(dir)) site.feeds = [...site.feeds, dir].sort();
-    rendered.push({ feed, files: renderFeed(feed.feed, feed.items.map(fromStoredItem), config, feedsAfter.map(feedOfDir)) });
+    rendered.push({ feed, files: renderFeed(feed.feed, feed.items.map(fromStoredItem), config, feedsAfter.map(feedOfDir), newestPage(dir)) });
   }
-  for (const key of verify) if (key !== OPML_FILE.key && !site.feeds.includes(dirOfFile(key))) deletes.add(key);
+  // Archive pages' files are planArchives' to keep or delete.
+  for (const key of verify) if (key !== OPML_FILE.key && !site.feeds.includes(dirOfFile(key)) && !parseArchiveDir(dirOfFile(key))) deletes.add(key);
 
   const invalid: InvalidFile[] = [];
   const plans: FilePlan[] = [];
@@ -93,6 +109,9 @@ export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<s
       }
     }),
   );
+  const pages = await planPages(run, bucket, archivePlan.pages, verify);
+  plans.push(...pages.plans);
+  invalid.push(...pages.invalid);
   if (site.feeds.join("\n") !== feedsBefore || verify.has(OPML_FILE.key) || run.rerendered) {
     const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
     for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { hashes, verify, force: run.force })) {
@@ -114,6 +133,25 @@ export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<s
       return [...outcomes, ...deleted.map((key) => ({ key, outcome: "deleted" as const }))];
     },
   };
+}
+
+/**
+ * Renders archive pages from their state and decides which of their files to write, recording the
+ * hashes in each page's state, which is set to be written.
+ */
+export async function planPages(run: Run, bucket: Storage, pages: PageRender[], verify: ReadonlySet<string>): Promise<{ plans: FilePlan[]; invalid: InvalidFile[] }> {
+  const plans: FilePlan[] = [];
+  const invalid: InvalidFile[] = [];
+  await mapLimit(pages, 4, async ({ feed, name, older, state: page }) => {
+    const files = renderArchivePage(feed, { name, closed: name !== OPEN_PAGE }, page.items.map(fromStoredItem), run.config, older);
+    for (const plan of await planWrites(bucket, files, { hashes: page.hashes, verify, force: run.force })) {
+      remember(page.hashes, plan);
+      if (plan.action === "invalid") invalid.push({ key: plan.file.key, reason: plan.reason!, posts: page.items.map((i) => i.key) });
+      plans.push(plan);
+    }
+    run.state.setObject(pageStateKey(feed.dir, name), page);
+  });
+  return { plans, invalid };
 }
 
 /**

@@ -20,7 +20,8 @@ import { createWorkingState, type WorkingState } from "./working-state.js";
 import { DEFAULT_CACHE_CONTROL, executeWrites, planWrites, type FilePlan, type InvalidFile, type WriteOutcome } from "./write-files.js";
 import { CONTENT_PREFIX } from "../layout.js";
 import { compareKeys } from "../storage/keys.js";
-import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
+import { dirOfFile, liveItem, planFeeds, type FeedsPlan, type Run } from "./plan-feeds.js";
+import { ArchiveStateError } from "./archive-state.js";
 import { markUntrusted, newRescanId, writeSite, RESCAN_STEP, runRescan, sameCursor, settleJournal, type RescanContext, type RescanCursor, type RescanResult } from "./rescan.js";
 
 /**
@@ -62,17 +63,6 @@ export interface PublishResult {
   reindexed?: boolean;
   /** Changes were held back (see PublishRequest.more): send a flush behind what is queued, which publishes them. */
   flush?: boolean;
-  /** What the configuration asks that this path does not do, for the log; every feed is published regardless. */
-  warnings?: string[];
-}
-
-/** feeds.archive is for the local build only: the index state uploads update holds no archives (README, Archives). */
-export const NO_ARCHIVES_WARNING =
-  "feeds.archive is set, but the serverless path keeps no archives yet: feeds are published without archive links; npm run build writes them";
-
-/** The warnings `config` gives every result of this path (see PublishResult.warnings). */
-function configWarnings(config: SiteConfig): Pick<PublishResult, "warnings"> {
-  return config.feeds.archive ? { warnings: [NO_ARCHIVES_WARNING] } : {};
 }
 
 export interface PublishOptions {
@@ -180,7 +170,10 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const hash = configHash(config);
   const changed = site !== null && (site.config !== hash || site.cacheControl !== cacheControl);
   const reorder = changed && site.membership !== membershipHash(config);
-  if (!site || site.version !== STATE_VERSION || (reorder && site.limits !== limitsHash(config))) {
+  // Archives are kept in step with uploads, but set up from content/: a new configuration changes
+  // every page (its titles, URLs or cut), and a page renders every post it holds.
+  const archive = config.feeds.archive?.pageSize;
+  if (!site || site.version !== STATE_VERSION || (reorder && site.limits !== limitsHash(config)) || site.archive !== archive || (changed && archive !== undefined)) {
     return startRescan(options, changes, false);
   }
 
@@ -200,6 +193,7 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
       rerendered: false,
       // Only a Cache-Control, feed length or input limit change keeps the stored items as rendering would make them.
       itemsCurrent: site.render === renderHash(config),
+      touched: new Map(),
     };
     if (changed) {
       const found = await (reorder ? reindexAll(run) : rerenderAll(run));
@@ -243,7 +237,14 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   const failedAt = applied.failedAt === undefined ? undefined : Math.max(0, applied.failedAt - carried.length);
 
   if (!(await refillFeeds(run))) return startRescan(options, changes, false);
-  const plan = await planFeeds(run, bucket, verify);
+  let plan: FeedsPlan;
+  try {
+    plan = await planFeeds(run, bucket, verify, true);
+  } catch (error) {
+    // The archive state does not fit what the run found: it is behind content/.
+    if (!(error instanceof ArchiveStateError)) throw error;
+    return startRescan(options, changes, false);
+  }
   const writes = encodeWrites(state.writes());
   const journaled = plan.files.length > 0 || writes.length > 0;
   if (journaled) await writeJournal(bucket, { writes, files: plan.files });
@@ -259,7 +260,6 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
     rebuilt: false,
     rerendered: run.rerendered,
     reindexed: run.rerendered && reorder,
-    ...configWarnings(config),
   };
 }
 
@@ -469,6 +469,10 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
 
   let item: StoredItem | undefined;
   const itemOf = () => (item ??= toStoredItem(post!.key, renderItem(post!, config)));
+  run.touched.set(change.key, live ? itemOf : undefined);
+  // With archives every live post is shown or archived, so it is rendered either way: here, where a
+  // bug in it fails only this change.
+  if (live && config.feeds.archive) itemOf();
   // A feed the post stays in that holds it at its date (shown, or next in line) keeps it in its
   // place, and a shown item is rendered again. Leaving and joining again would not be the same: a
   // post last in what a feed remembers (its reserve cut short) cannot be placed again once it has
@@ -501,6 +505,8 @@ async function applyChange(run: Run, change: Change): Promise<{ outcome: ChangeO
     join(feed, { key: change.key, date: date! }, itemOf, itemLimit(config.feeds, feed.feed.kind), run.reserveSize);
     state.touchFeed(dir);
   }
+  // An archived post's page is found through its feeds' archives, so each of them is looked at.
+  if (config.feeds.archive) for (const dir of new Set([...before, ...after])) state.touchFeed(dir);
   if (before.length > 0 || live) state.touchShard(shardId);
   if (live) shard[change.key] = postRecord(post!);
   else delete shard[change.key];
@@ -560,11 +566,13 @@ async function startRescan(options: PublishOptions, changes: Change[], requested
   const ctx = await rescanContext(options);
   const site = await loadSiteState(options.bucket);
   if (site?.rescan) return deferToRescan(options, site, changes);
-  if (requested && site !== null && trusts(site, ctx)) {
+  // With archives the index is not kept in use: a rescan's archive steps cut every feed's posts as
+  // the records stand, which uploads between its steps would move.
+  if (requested && site !== null && trusts(site, ctx) && !ctx.config.feeds.archive) {
     const first = await publishChanges(options, changes);
     if (first.rebuilt) return first; // the index could not serve the changes: an untrusted rescan has begun
     const rescan = await runRescan(ctx, { id: newRescanId(ctx.now, site), phase: "scan", after: null });
-    return merge(first, rescanResult(rescan, ctx.config));
+    return merge(first, rescanResult(rescan));
   }
   const mark = await markUntrusted(ctx, site, changes.map((c) => c.key).filter(isPostKey));
   return finishRescan(options, ctx, await runRescan(ctx, mark.rescan!.cursor), changes);
@@ -598,7 +606,7 @@ async function continueRescan(options: PublishOptions, cursor: RescanCursor): Pr
     const after = await loadSiteState(options.bucket);
     if (first.rebuilt || !after || !trusts(after, ctx)) return first;
   }
-  return rescanResult(await runRescan(ctx, cursor), ctx.config);
+  return rescanResult(await runRescan(ctx, cursor));
 }
 
 /**
@@ -619,7 +627,7 @@ async function deferToRescan(options: PublishOptions, site: SiteState, changes: 
 
 /** After steps of an untrusted rescan: once it has committed, the changes that waited are applied. */
 async function finishRescan(options: PublishOptions, ctx: RescanContext, rescan: RescanResult, changes: Change[]): Promise<PublishResult> {
-  const result = rescanResult(rescan, ctx.config);
+  const result = rescanResult(rescan);
   if (!rescan.pending) {
     const waiting = new Set(changes.map((c) => c.key));
     return { ...result, results: [...deferredOf(changes), ...result.results.filter((r) => !waiting.has(r.key))] };
@@ -645,7 +653,14 @@ function deferredOf(changes: Change[], reason = "a rescan of content/ is under w
 
 /** A site state incremental runs may use as it is, with this configuration and Cache-Control. */
 function trusts(site: SiteState, ctx: RescanContext): boolean {
-  return !site.rescan && site.version === STATE_VERSION && site.config === configHash(ctx.config) && site.cacheControl === ctx.cacheControl && site.limits === limitsHash(ctx.config);
+  return (
+    !site.rescan &&
+    site.version === STATE_VERSION &&
+    site.config === configHash(ctx.config) &&
+    site.cacheControl === ctx.cacheControl &&
+    site.limits === limitsHash(ctx.config) &&
+    site.archive === ctx.config.feeds.archive?.pageSize
+  );
 }
 
 async function rescanContext(options: PublishOptions): Promise<RescanContext> {
@@ -662,14 +677,13 @@ async function rescanContext(options: PublishOptions): Promise<RescanContext> {
   };
 }
 
-function rescanResult(rescan: RescanResult, config: SiteConfig): PublishResult {
+function rescanResult(rescan: RescanResult): PublishResult {
   return {
     results: rescan.rejected.map((e) => ({ key: e.key, outcome: "rejected" as const, reason: e.reason, ms: 0 })),
     writes: rescan.writes,
     invalid: rescan.invalid,
     rebuilt: true,
     ...(rescan.next ? { next: rescan.next } : {}),
-    ...configWarnings(config),
   };
 }
 
@@ -681,7 +695,6 @@ function merge(a: PublishResult, b: PublishResult): PublishResult {
     invalid: [...a.invalid, ...b.invalid],
     rebuilt: a.rebuilt || b.rebuilt,
     ...failure,
-    ...(a.warnings || b.warnings ? { warnings: [...new Set([...(a.warnings ?? []), ...(b.warnings ?? [])])] } : {}),
     ...(b.next ?? a.next ? { next: (b.next ?? a.next)! } : {}),
   };
 }

@@ -13,7 +13,10 @@ import { compareRefs, type Ref, type StoredItem } from "./feed-state.js";
 import { postRecord, sameRecord } from "./full-state.js";
 import { applyStateWrites, clearJournal, encodeWrites, readJournal, writeJournal, type EncodedWrite } from "./journal.js";
 import { mapLimit } from "./map-limit.js";
-import { dirOfFile, liveItem, planFeeds, type Run } from "./plan-feeds.js";
+import { dirOfFile, liveItem, planFeeds, planPages, type Run } from "./plan-feeds.js";
+import { archiveDir, cutArchive } from "../feeds/archive.js";
+import { archiveIndexKey, pageStateKey, parseArchiveStateKey, type ArchiveIndex } from "./archive-state.js";
+import { pageFiles, type PageRender } from "./plan-archives.js";
 import { loadPost } from "./read-posts.js";
 import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, SITE_STATE_KEY, STATE_VERSION, unschedule, type PostRecord, type SiteState } from "./state-store.js";
 import { createWorkingState, type WorkingState } from "./working-state.js";
@@ -46,8 +49,11 @@ import { executeWrites, planWrites, type InvalidFile, type WriteOutcome } from "
 export interface RescanCursor {
   /** Names one rescan, so messages of another one are told apart. */
   id: string;
-  phase: "scan" | "render" | "commit";
-  /** scan: the last content/ key read; render: the last feed folder rendered; null at a phase's start. */
+  phase: "scan" | "render" | "archive" | "commit";
+  /**
+   * scan: the last content/ key read; render: the last feed folder rendered; archive: the feed
+   * folder and, after a line break, how many of its pages are done; null at a phase's start.
+   */
   after: string | null;
 }
 
@@ -162,7 +168,11 @@ export async function runRescan(ctx: RescanContext, cursor: RescanCursor): Promi
     const site = await loadSiteState(ctx.bucket);
     if (!site) throw new Error(`[rescan] the site state vanished during rescan ${at.id}`);
     const state = createWorkingState(ctx.bucket, site);
-    const step: Step = at.phase === "scan" ? await scanStep(ctx, state, at, work) : at.phase === "render" ? await renderStep(ctx, state, at, work) : await commitStep(ctx, state, at);
+    const step: Step =
+      at.phase === "scan" ? await scanStep(ctx, state, at, work)
+      : at.phase === "render" ? await renderStep(ctx, state, at, work)
+      : at.phase === "archive" ? await archiveStep(ctx, state, at, work)
+      : await commitStep(ctx, state, at);
     result.rejected.push(...step.rejected);
     result.writes.push(...step.writes);
     result.invalid.push(...step.invalid);
@@ -266,10 +276,11 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
 
   const run: Run = {
     content: ctx.content, config, now: ctx.now, state, reserveSize: ctx.reserveSize,
-    force: site.cacheControl !== ctx.cacheControl, itemsCurrent: false, rerendered: false,
+    force: site.cacheControl !== ctx.cacheControl, itemsCurrent: false, rerendered: false, touched: new Map(),
   };
   const items = new Map<string, StoredItem>();
   const limitOf = (dir: string) => itemLimit(config.feeds, feedOfDir(dir).kind);
+  const pageSize = config.feeds.archive?.pageSize;
   const filled = new Set<string>();
   const again = new Set<string>();
   /** Chooses and renders one feed's items from the records, dropping the records of shown posts that are gone. */
@@ -298,6 +309,12 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
     }
     const chosen = refs();
     await state.load([], [dir]);
+    if (pageSize !== undefined) {
+      // The pages the archive steps render; the feed links the newest.
+      const pages = cutArchive(chosen.slice(limit), pageSize).map((p) => ({ name: p.name, newest: p.posts[0]!, count: p.posts.length }));
+      await state.loadObjects([archiveIndexKey(dir)]);
+      state.setObject(archiveIndexKey(dir), pages.length > 0 ? { pages } : null);
+    }
     const feed = state.feed(dir);
     feed.items = chosen.slice(0, limit).map((r) => items.get(r.key)!);
     feed.reserve = chosen.slice(limit, limit + ctx.reserveSize);
@@ -323,8 +340,9 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   for (const id of shardIds) state.touchShard(id);
 
   const verify = new Set([...filled].flatMap((dir) => FEED_FOLDER_FILES.map((name) => `${dir}/${name}`)));
-  const plan = await planFeeds(run, ctx.bucket, verify);
-  const next: RescanCursor = chunk.length === todo.length ? { id: cursor.id, phase: "commit", after: null } : { ...cursor, after: chunk[chunk.length - 1]! };
+  const plan = await planFeeds(run, ctx.bucket, verify, false);
+  const next: RescanCursor =
+    chunk.length < todo.length ? { ...cursor, after: chunk[chunk.length - 1]! } : { id: cursor.id, phase: config.feeds.archive ? "archive" : "commit", after: null };
   advance(site, cursor, next, ctx.now);
   const writes = encodeWrites(state.writes());
   if (plan.files.length > 0) await writeJournal(ctx.bucket, { writes, files: plan.files });
@@ -335,6 +353,74 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
 }
 
 /**
+ * Renders the archive pages (feeds.archive) after the cursor, feed by feed in folder order and
+ * each feed's pages newest first, as many as the work allows (at least one), cutting each feed's
+ * archived posts from the records as the render steps did. Each page's posts are read and
+ * rendered, and its state and files written, journaled as a render step's.
+ */
+async function archiveStep(ctx: RescanContext, state: WorkingState, cursor: RescanCursor, work: number): Promise<Step> {
+  const { config } = ctx;
+  const { site } = state;
+  const pageSize = config.feeds.archive!.pageSize;
+  const shardIds = await state.listShards();
+  await state.load(shardIds, []);
+  const records = new Map<string, PostRecord>();
+  const byDir = new Map<string, Ref[]>();
+  for (const id of shardIds) {
+    for (const [key, record] of Object.entries(state.shard(id))) {
+      records.set(key, record);
+      for (const dir of record.feeds) {
+        if (!byDir.has(dir)) byDir.set(dir, []);
+        byDir.get(dir)!.push({ key, date: record.date });
+      }
+    }
+  }
+  const run: Run = {
+    content: ctx.content, config, now: ctx.now, state, reserveSize: ctx.reserveSize,
+    force: site.cacheControl !== ctx.cacheControl, itemsCurrent: false, rerendered: false, touched: new Map(),
+  };
+  const [fromDir, fromPage] = cursor.after === null ? [null, 0] : [cursor.after.slice(0, cursor.after.lastIndexOf("\n")), Number(cursor.after.slice(cursor.after.lastIndexOf("\n") + 1))];
+  const items = new Map<string, Promise<StoredItem | undefined>>();
+  // A post whose record no longer matches it is left off its pages: its event, waiting for the rescan to end, corrects them.
+  const itemOf = (key: string) => {
+    if (!items.has(key)) items.set(key, liveItem(run, key, (post) => sameRecord(postRecord(post), records.get(key)!)));
+    return items.get(key)!;
+  };
+  const pages: PageRender[] = [];
+  let used = 0;
+  let next: RescanCursor = { id: cursor.id, phase: "commit", after: null };
+  outer: for (const dir of site.feeds) {
+    if (fromDir !== null && dir < fromDir) continue;
+    const feed = feedOfDir(dir);
+    const cut = cutArchive((byDir.get(dir) ?? []).sort(compareRefs).slice(itemLimit(config.feeds, feed.kind)), pageSize);
+    for (let i = dir === fromDir ? fromPage : 0; i < cut.length; i++) {
+      const page = cut[i]!;
+      const cost = page.posts.length * RESCAN_STEP.renderCost;
+      if (pages.length > 0 && used + cost > work) {
+        next = { ...cursor, after: `${dir}\n${i}` };
+        break outer;
+      }
+      used += Math.max(1, cost);
+      const read = await mapLimit(page.posts, 16, (r) => itemOf(r.key));
+      pages.push({ feed, name: page.name, ...(cut[i + 1] ? { older: cut[i + 1]!.name } : {}), state: { refs: page.posts, items: read.filter((i): i is StoredItem => i !== undefined), hashes: {} } });
+    }
+  }
+  // Loaded first, so a page state that is already right is not written again.
+  await state.loadObjects(pages.map((p) => pageStateKey(p.feed.dir, p.name)));
+  const verify = new Set(pages.flatMap((p) => pageFiles(p.feed, p.name)));
+  const { plans, invalid } = await planPages(run, ctx.bucket, pages, verify);
+  plans.sort((a, b) => (a.file.key < b.file.key ? -1 : 1));
+  advance(site, cursor, next, ctx.now);
+  const writes = encodeWrites(state.writes());
+  const files = plans.filter((p) => p.action === "write").map((p) => p.file.key);
+  if (files.length > 0) await writeJournal(ctx.bucket, { writes, files });
+  const outcomes = await executeWrites(ctx.bucket, plans, { cacheControl: ctx.cacheControl });
+  await commitState(ctx.bucket, writes);
+  if (files.length > 0) await clearJournal(ctx.bucket);
+  return { rejected: [], writes: outcomes, invalid, next, used: Math.max(1, used) };
+}
+
+/**
  * Removes the files and feed states of folders no feed owns any more (a lost index may not have
  * named them), writes the OPML, and makes the site state say the index can be trusted.
  */
@@ -342,10 +428,21 @@ async function commitStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   const { bucket, config, cacheControl } = ctx;
   const { site } = state;
   const feeds = new Set(site.feeds);
+  const pageSize = config.feeds.archive?.pageSize;
+  // The archive pages the render steps cut: every other page's files and state are left over.
+  if (pageSize !== undefined) await state.loadObjects(site.feeds.map(archiveIndexKey));
+  const pageDirs = new Set(
+    pageSize === undefined ? [] : site.feeds.flatMap((dir) => (state.object<ArchiveIndex>(archiveIndexKey(dir))?.pages ?? []).map((p) => archiveDir(feedOfDir(dir), p.name))),
+  );
   const [outputs, states] = await Promise.all([bucket.list(FEEDS_PREFIX), bucket.list(STATE_PREFIX)]);
-  const staleFiles = outputs.filter((key) => key !== OPML_FILE.key && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)) && !feeds.has(dirOfFile(key)));
+  const staleFiles = outputs.filter((key) => key !== OPML_FILE.key && OUTPUT_NAMES.has(key.slice(key.lastIndexOf("/") + 1)) && !feeds.has(dirOfFile(key)) && !pageDirs.has(dirOfFile(key)));
   const feedStateSuffix = "/state.json";
   const staleStates = states.filter((key) => {
+    const archived = parseArchiveStateKey(key);
+    if (archived) {
+      if (archived.page === undefined) return pageSize === undefined || !feeds.has(archived.feedDir);
+      return !pageDirs.has(archiveDir(feedOfDir(archived.feedDir), archived.page));
+    }
     if (!key.startsWith(`${STATE_PREFIX}${FEEDS_PREFIX}`) || !key.endsWith(feedStateSuffix)) return false;
     return !feeds.has(key.slice(STATE_PREFIX.length, -feedStateSuffix.length));
   });
@@ -361,6 +458,8 @@ async function commitStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   const pending = site.rescan?.pending;
   if (site.rescan) {
     Object.assign(site, { config: configHash(config), membership: membershipHash(config), limits: limitsHash(config), render: renderHash(config), cacheControl, rescanDone: cursor.id });
+    if (pageSize !== undefined) site.archive = pageSize;
+    else delete site.archive;
     // Kept until an incremental run has applied them: the index is trusted again from here on.
     if (site.rescan.pending.length > 0) site.pendingChanges = site.rescan.pending;
     delete site.rescan;
@@ -420,8 +519,8 @@ export async function settleJournal(ctx: RescanContext): Promise<void> {
     const dirs = [...new Set(journal.files.map(dirOfFile))].filter((dir) => site.feeds.includes(dir));
     await state.load([], dirs);
     for (const dir of dirs) state.touchFeed(dir);
-    const run: Run = { content: ctx.content, config: ctx.config, now: ctx.now, state, reserveSize: ctx.reserveSize, force: false, itemsCurrent: true, rerendered: false };
-    const plan = await planFeeds(run, ctx.bucket, verify);
+    const run: Run = { content: ctx.content, config: ctx.config, now: ctx.now, state, reserveSize: ctx.reserveSize, force: false, itemsCurrent: true, rerendered: false, touched: new Map() };
+    const plan = await planFeeds(run, ctx.bucket, verify, false);
     await plan.execute(ctx.cacheControl);
     await commitState(ctx.bucket, encodeWrites(state.writes()));
   }

@@ -57,6 +57,11 @@ export interface SiteState {
    * the posts again would give, so they are reused. Absent from older states (items rendered again).
    */
   render?: string;
+  /**
+   * feeds.archive's page size the archive state (state/<feed>/archive.json and its pages) was cut
+   * with; absent when the feeds have no archives. Set only by a rescan, which builds them.
+   */
+  archive?: number;
   /** Cache-Control the feed objects were written with. */
   cacheControl: string;
   /** Every feed folder that exists, sorted. */

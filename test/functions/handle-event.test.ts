@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import { handleEvent, type Deps } from "../../functions/handle-event.js";
 import { ConfigError, StorageError } from "../../lib/errors.js";
 import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
-import { NO_ARCHIVES_WARNING } from "../../lib/publish/publish-changes.js";
 import type { Storage } from "../../lib/storage/types.js";
 import { eventBridgeS3Event, scheduledEvent, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 
@@ -65,13 +64,17 @@ describe("handleEvent with the fixture events", () => {
     expect(await titles(bucket, "feeds/beijingshangbao")).toBeNull();
   });
 
-  it("logs, as a warning, that feeds.archive is not written by the function, and publishes the posts", async () => {
+  it("publishes feeds.archive's pages from the function: the feed links its archive, and nothing is logged as a warning", async () => {
     const bucket = await bucketWith("2022-05-20-jiangxi-bank.md", "2022-05-25-银行理财.md");
-    await bucket.put("content/_config.yml", read("_config.yml").replace(/^feeds:$/m, "feeds:\n  archive: true"));
+    await bucket.put("content/_config.yml", read("_config.yml").replace("  limit: 50\n", "  limit: 1\n  archive:\n    page_size: 1\n"));
     const logs: Record<string, unknown>[] = [];
     expect(await handleEvent(fixture("sqs-object-created.json"), depsFor(bucket, logs))).toEqual({ batchItemFailures: [] });
-    expect(await titles(bucket, "feeds")).toHaveLength(2);
-    expect(logs.filter((e) => e.level === "warn")).toEqual([{ level: "warn", type: "config", reason: NO_ARCHIVES_WARNING }]);
+    expect(await titles(bucket, "feeds")).toEqual(["银行理财产品破净率回落 现金管理类产品收益持续走低"]);
+    const pages = (await bucket.list("feeds/archive/")).filter((k) => k.endsWith("/feed.json"));
+    expect(pages).toHaveLength(1);
+    expect(await titles(bucket, pages[0]!.slice(0, -"/feed.json".length))).toEqual(["江西银行全力写好“强攻二季度、确保双过半”文章"]);
+    expect(new TextDecoder().decode((await bucket.get("feeds/atom.xml"))!)).toContain('rel="prev-archive"');
+    expect(logs.filter((e) => e.level === "warn")).toEqual([]);
   });
 
   it("rebuilds everything for the rebuild message", async () => {

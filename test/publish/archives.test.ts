@@ -10,10 +10,12 @@ import { parseFeed } from "@rowanmanning/feed-parser";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildAll } from "../../lib/publish/build-all.js";
-import { NO_ARCHIVES_WARNING } from "../../lib/publish/publish-changes.js";
+import type { PublishResult } from "../../lib/publish/publish-changes.js";
 import { DEFAULT_CACHE_CONTROL, IMMUTABLE_CACHE_CONTROL } from "../../lib/publish/write-files.js";
 import { createFsStorage } from "../../lib/storage/fs.js";
-import { createMemoryStorage } from "../../lib/storage/memory.js";
+import { createMemoryStorage, type MemoryStorage } from "../../lib/storage/memory.js";
+import type { Storage } from "../../lib/storage/types.js";
+import { feedFiles, fullBuildFeeds } from "../support/full-build.js";
 import { build, configYaml, elements, expectSameTree, freshDirs, LATER, makeSite, needs, parseXml, post, readTree, removedAfterAll, SLOW_TOOL_TIMEOUT, writeFiles } from "../feeds/helpers.js";
 import { formatSummary } from "../../scripts/summary.js";
 import { deliver } from "../support/deliver.js";
@@ -283,25 +285,106 @@ describe("hostile posts among good ones, with feeds.archive", () => {
 });
 
 describe("the serverless path with feeds.archive", () => {
-  it("publishes every feed without archives, and says so on each call, rescan and upload alike", async () => {
+  /** What each call wrote or deleted. */
+  const changedKeys = (results: PublishResult[]) => results.flatMap((r) => r.writes.filter((w) => w.outcome === "written" || w.outcome === "deleted").map((w) => w.key));
+  const pageDirs = (keys: string[]) => new Set(keys.filter((k) => k.includes("/archive/")).map((k) => k.slice(0, k.lastIndexOf("/"))));
+  const closedKeys = (keys: string[]) => keys.filter((k) => /\/archive\/[0-9a-f]{32}\//.test(k));
+
+  async function bucketOf(files: Record<string, string>): Promise<MemoryStorage> {
     const bucket = createMemoryStorage();
-    const files = site(12);
     for (const [name, body] of Object.entries(files)) await bucket.put(`content/${name}`, body);
-    const options = { bucket, now: NOW, rescanWork: Infinity };
-    const first = await deliver(options, [], { rebuild: true });
-    const [name, body] = postFile(12);
-    await bucket.put(`content/${name}`, body);
-    const upload = await deliver(options, [{ key: name, removed: false }]);
-    expect(upload[0]!.results).toMatchObject([{ key: name, outcome: "published" }]);
-    for (const result of [...first, ...upload]) expect(result.warnings).toEqual([NO_ARCHIVES_WARNING]);
-    const keys = await bucket.list("feeds/");
-    expect(keys.filter((k) => k.includes("/archive/"))).toEqual([]);
-    expect(new TextDecoder().decode((await bucket.get("feeds/atom.xml"))!)).not.toContain("prev-archive");
+    return bucket;
+  }
+
+  it("keeps the archives in step with uploads, changing only the pages a post falls in, and equal to a local build", async () => {
+    const bucket = await bucketOf(site(60));
+    const options = { bucket, now: NOW, rescanWork: 300 };
+    // The first call finds no index: a rescan, whose archive steps render a few pages each.
+    const first = await deliver(options, []);
+    expect(first.filter((r) => r.next?.phase === "archive").length).toBeGreaterThan(3);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+    const tree = new Map(Object.entries(await feedFiles(bucket)));
+    const expected = await allIds(site(60), FEEDS);
+    for (const dir of FEEDS) expect(walkText(tree, `${dir}/feed.json`).ids, dir).toEqual(expected.get(dir));
+
+    const upload = async (i: number, minutes?: number) => {
+      const [name, body] = postFile(i, minutes);
+      await bucket.put(`content/${name}`, body);
+      return deliver(options, [{ key: name, removed: false }]);
+    };
+    for (let i = 60; i < 64; i++) {
+      const closed = closedKeys(await bucket.list("feeds/"));
+      const results = await upload(i);
+      expect(results.map((r) => r.rebuilt)).toEqual([false]);
+      expect(closedKeys(changedKeys(results)).filter((k) => closed.includes(k)), `post ${i}`).toEqual([]);
+    }
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+
+    // Post 101, in bank and t2, is dated between posts 10 and 11: one page of each of its feeds changes.
+    const before = closedKeys(await bucket.list("feeds/"));
+    const late = await upload(101, 10 * 60 + 30);
+    const changedPages = [...pageDirs(closedKeys(changedKeys(late)).filter((k) => before.includes(k)))];
+    for (const dir of ["feeds", "feeds/bank", "feeds/tags/t2"]) expect(changedPages.filter((p) => p.startsWith(`${dir}/archive/`)).length, dir).toBeLessThanOrEqual(1);
+    expect(changedPages.filter((p) => /^feeds\/(stock|tags\/t0|tags\/t1)\//.test(p))).toEqual([]);
+    expect(changedPages.length).toBeGreaterThan(0);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+
+    // A post deleted from the middle: its page, and the next newer when it ended one (a merge).
+    const [gone] = postFile(30);
+    await bucket.delete(`content/${gone}`);
+    const removed = await deliver(options, [{ key: gone, removed: true }]);
+    expect(removed.map((r) => r.rebuilt)).toEqual([false]);
+    for (const dir of ["feeds", "feeds/stock", "feeds/tags/t0"]) expect([...pageDirs(changedKeys(removed))].filter((p) => p.startsWith(`${dir}/archive/`)).length, dir).toBeLessThanOrEqual(2);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+    // A replay of the same event writes nothing.
+    expect(changedKeys(await deliver(options, [{ key: gone, removed: true }]))).toEqual([]);
   });
 
-  it("gives no warning without it", async () => {
-    const bucket = createMemoryStorage();
-    for (const [name, body] of Object.entries(site(3, configYaml()))) await bucket.put(`content/${name}`, body);
-    for (const result of await deliver({ bucket, now: NOW, rescanWork: Infinity }, [], { rebuild: true })) expect(result).not.toHaveProperty("warnings");
+  it("costs an upload as many storage requests at 400 posts as at 40", async () => {
+    const requests = async (count: number) => {
+      const bucket = await bucketOf(site(count));
+      await deliver({ bucket, now: NOW, rescanWork: Infinity }, []);
+      const counted = countRequests(bucket);
+      const [name, body] = postFile(count);
+      await bucket.put(`content/${name}`, body);
+      const results = await deliver({ bucket: counted.storage, now: NOW }, [{ key: name, removed: false }]);
+      expect(results.map((r) => r.rebuilt)).toEqual([false]);
+      return counted.requests;
+    };
+    const small = await requests(40);
+    const large = await requests(400);
+    // The pages an upload touches are its feeds' newest, whatever lies behind them; one may close and open another.
+    expect(large.length).toBeLessThanOrEqual(small.length + 6);
+    expect(large.filter((r) => r.startsWith("list"))).toEqual([]);
+  });
+
+  it("builds the archives again from content/ for a new configuration, and removes them all, with their state, when they are turned off", async () => {
+    const bucket = await bucketOf(site(40));
+    const options = { bucket, now: NOW, rescanWork: 200 };
+    await deliver(options, []);
+    await bucket.put("content/_config.yml", archiveConfig(2, 3));
+    await deliver(options, []);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+    await bucket.put("content/_config.yml", configYaml("feeds:\n  limit: 5\n"));
+    await deliver(options, []);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+    expect((await bucket.list("feeds/")).filter((k) => k.includes("/archive/"))).toEqual([]);
+    expect((await bucket.list("state/")).filter((k) => k.includes("archive"))).toEqual([]);
   });
 });
+
+/** The storage's requests, as "get key", "put key", … in the order made. */
+function countRequests(storage: Storage): { storage: Storage; requests: string[] } {
+  const requests: string[] = [];
+  const note = <A extends unknown[], R>(op: string, fn: (key: string, ...rest: A) => Promise<R>) => (key: string, ...rest: A) => (requests.push(`${op} ${key}`), fn(key, ...rest));
+  return {
+    requests,
+    storage: {
+      get: note("get", storage.get.bind(storage)),
+      hash: note("hash", storage.hash.bind(storage)),
+      put: note("put", storage.put.bind(storage)),
+      delete: note("delete", storage.delete.bind(storage)),
+      list: note("list", storage.list.bind(storage)),
+    },
+  };
+}

@@ -56,6 +56,8 @@ interface Scenario {
   rescanWork?: number;
   /** The batch came full: its changes are held back, then published by the flush it sends. */
   more?: boolean;
+  /** The site has archives (feeds.archive) throughout: the site is set up by a rescan, which builds them. */
+  archived?: boolean;
 }
 
 const NEW_LIMITS = {
@@ -128,6 +130,20 @@ const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/** The scenario with archives in every configuration it goes through: pages of two posts on average. */
+function archived(scenario: Scenario): Scenario {
+  const withArchive = (edits: Edits): Edits =>
+    Object.fromEntries(Object.entries(edits).map(([key, text]) => [key, key === "_config.yml" && text !== null ? text.replace("feeds:\n", "feeds:\n  archive:\n    page_size: 2\n") : text]));
+  return { ...scenario, name: `with archives, ${scenario.name}`, batch: withArchive(scenario.batch), later: withArchive(scenario.later), archived: true };
+}
+
+SCENARIOS.push(
+  // Pages change as f moves between feeds, g pushes a post down into the archive and c leaves it.
+  archived(SCENARIOS[0]!),
+  // A configuration change with archives is a rescan, whose archive steps are killed too.
+  { ...archived(SCENARIOS[3]!), rescanWork: 40 },
+);
 
 const VARIANTS = ["redelivery", "later change"] as const;
 type Variant = (typeof VARIANTS)[number];
@@ -357,8 +373,9 @@ describe.each(SCENARIOS)("a run killed at any storage request: $name", (scenario
 
   beforeAll(async () => {
     const setup = createMemoryStorage();
-    await applyEdits(setup, SITE);
-    await buildAll({ content: prefixStorage(setup, "content/"), output: setup, state: setup, now: NOW });
+    await applyEdits(setup, scenario.archived ? archived({ name: "", batch: SITE, later: {} }).batch : SITE);
+    if (scenario.archived) await deliver({ bucket: setup, now: NOW, rescanWork: Infinity }, [], { rebuild: true });
+    else await buildAll({ content: prefixStorage(setup, "content/"), output: setup, state: setup, now: NOW });
     references.push(["the bytes before the batch", await feedsTree(setup)]);
     await applyEdits(setup, scenario.batch);
     prepared = await readAll(setup);

@@ -8,8 +8,10 @@ import { SITE_FEED } from "../../lib/feeds/choose.js";
 import { loadFeedState } from "../../lib/publish/state-store.js";
 import { feedFiles, fullBuildFeeds } from "../support/full-build.js";
 import { SMALL_SITE_CONFIG } from "../support/small-site.js";
+import { IMMUTABLE_CACHE_CONTROL } from "../../lib/publish/write-files.js";
 
 const CONFIG = SMALL_SITE_CONFIG;
+const ARCHIVED = CONFIG.replace("limit: 3", "limit: 2").replace("feeds:\n", "feeds:\n  archive:\n    page_size: 2\n");
 // Replay a failure with FC_SEED=<n> (fast-check prints the seed and path of a counterexample).
 const SEED = Number.parseInt(process.env.FC_SEED ?? "20220601", 10);
 // Configuration changes the site goes through: the first three change only how items are
@@ -25,7 +27,13 @@ const CONFIGS = [
   CONFIG.replace("limit: 3", "limit: 2"),
   CONFIG.replace("limit: 3", "limit:\n    default: 2\n    site: 5\n    tags: 1"),
   CONFIG.replace("feeds:\n", "feeds:\n  limits:\n    names_per_post: 3\n"),
+  // Archives (kept by uploads, set up by a rescan), of two page sizes, and with another title.
+  ARCHIVED,
+  ARCHIVED.replace("page_size: 2", "page_size: 3").replace("limit: 2", "limit: 1"),
+  ARCHIVED.replace("title: 测试站", "title: 测试站 新版"),
 ];
+// Archives throughout, but for one configuration without them: they are turned off and on again.
+const ARCHIVED_CONFIGS = [...CONFIGS.slice(-3), CONFIG];
 const CACHE_CONTROLS = ["public, max-age=300", "public, max-age=60"];
 const RESERVE = 2;
 const RESCAN_RESERVE = RESERVE;
@@ -98,15 +106,15 @@ function postText(o: Extract<Op, { kind: "put" }>): string {
   ].join("\n");
 }
 
-const COVERAGE = { incremental: 0, rebuilt: 0, rerendered: 0, reindexed: 0, steps: 0, deferred: 0, held: 0, late: 0, maxTotal: 0, authorFeeds: 0 };
+const COVERAGE = { archived: 0, pagesByUploads: 0, incremental: 0, rebuilt: 0, rerendered: 0, reindexed: 0, steps: 0, deferred: 0, held: 0, late: 0, maxTotal: 0, authorFeeds: 0 };
 
 /**
  * Delivers the operations in order to a new site, as the queue would, then checks that every feed
  * is what a full build of the content gives. Counts in `coverage` which paths the calls took.
  */
-async function replay(ops: Op[], coverage: typeof COVERAGE = { ...COVERAGE }): Promise<void> {
+async function replay(ops: Op[], coverage: typeof COVERAGE = { ...COVERAGE }, configs = CONFIGS): Promise<void> {
   const bucket = createMemoryStorage();
-  await bucket.put("content/_config.yml", CONFIG);
+  await bucket.put("content/_config.yml", configs[0]!);
   let now = START;
   let cacheControl = CACHE_CONTROLS[0]!;
   // A rescan goes a few posts a step, and its continuation waits behind the next event, as
@@ -124,6 +132,7 @@ async function replay(ops: Op[], coverage: typeof COVERAGE = { ...COVERAGE }): P
   const call = async (request: PublishRequest) => {
     const result = await publish({ bucket, now, reserveSize: RESCAN_RESERVE, cacheControl, rescanWork: RESCAN_WORK }, request);
     if (result.rerendered) coverage.rerendered++;
+    if (!result.rebuilt && result.writes.some((w) => w.outcome !== "unchanged" && w.key.includes("/archive/"))) coverage.pagesByUploads++;
     if (result.reindexed) coverage.reindexed++;
     if (result.next) coverage.steps++;
     if (result.results.some((r) => r.outcome === "deferred")) coverage.deferred++;
@@ -151,7 +160,7 @@ async function replay(ops: Op[], coverage: typeof COVERAGE = { ...COVERAGE }): P
     // As deployed: _config.yml is not routed, the next event or tick finds it changed; a new
     // Cache-Control arrives with a deployment.
     if (o.kind === "config" || o.kind === "cache") {
-      if (o.kind === "config") await bucket.put("content/_config.yml", CONFIGS[o.variant]!);
+      if (o.kind === "config") await bucket.put("content/_config.yml", configs[o.variant % configs.length]!);
       else cacheControl = CACHE_CONTROLS[o.variant]!;
       await publishNow([]);
       return;
@@ -190,8 +199,11 @@ async function replay(ops: Op[], coverage: typeof COVERAGE = { ...COVERAGE }): P
   const site = (await loadFeedState(bucket, SITE_FEED))!;
   coverage.maxTotal = Math.max(coverage.maxTotal, site.total);
   if ((await bucket.list("feeds/authors/")).length > 0) coverage.authorFeeds++;
-  expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, now));
-  for (const key of await bucket.list("feeds/")) expect(bucket.inspect(key)?.cacheControl, key).toBe(cacheControl);
+  const files = await feedFiles(bucket);
+  expect(files).toEqual(await fullBuildFeeds(bucket, now));
+  const closed = (key: string) => /\/archive\/[0-9a-f]{32}\/[^/]+$/.test(key);
+  if (Object.keys(files).some(closed)) coverage.archived++;
+  for (const key of Object.keys(files)) expect(bucket.inspect(key)?.cacheControl, key).toBe(closed(key) ? IMMUTABLE_CACHE_CONTROL : cacheControl);
 }
 
 describe("incremental publishing", () => {
@@ -217,6 +229,19 @@ describe("incremental publishing", () => {
     expect(coverage.late).toBeGreaterThan(200);
     // Author feeds were there at the end of most runs, so posts joined and left them on the way.
     expect(coverage.authorFeeds).toBeGreaterThan(100);
+  }, 120_000);
+
+  it("keeps archives as a full build cuts them, through the same sequences from a site that starts with them", async () => {
+    const coverage = { ...COVERAGE };
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40, size: "max" }), (ops) => replay(ops, coverage, ARCHIVED_CONFIGS)),
+      { numRuns: 200, seed: SEED },
+    );
+    // Closed pages at the end of most runs, so posts were added to, taken off and moved between them.
+    expect(coverage.archived).toBeGreaterThan(100);
+    // Uploads, not rescans, changed pages in hundreds of calls.
+    expect(coverage.pagesByUploads).toBeGreaterThan(300);
+    expect(coverage.incremental).toBeGreaterThan(coverage.rebuilt * 3);
   }, 120_000);
 
   // Sequences the property once failed on, replayed on every run.
