@@ -13,7 +13,7 @@ const notifier = (logs: LogEntry[], options: Partial<HubNotifierOptions> = {}) =
 describe("changedFeedUrls", () => {
   const config = parseConfig("title: t\nurl: https://news.example.com\nbaseurl: /site\nfeeds:\n  url: https://cdn.example.com/x\n");
 
-  it("names each feed file written or deleted at its public URL, as its self link does, once, sorted", () => {
+  it("names each feed file written or deleted at its public URL, as its self link does, once, sorted, and no archive page", () => {
     expect(
       changedFeedUrls(
         [
@@ -24,6 +24,8 @@ describe("changedFeedUrls", () => {
           { key: "feeds/rss.xml", outcome: "unchanged" },
           { key: "feeds/bank/atom.xml", outcome: "invalid" },
           { key: "feeds/index.opml", outcome: "written" },
+          { key: "feeds/archive/open/atom.xml", outcome: "written" },
+          { key: `feeds/bank/archive/${"0f".repeat(16)}/rss.xml`, outcome: "deleted" },
         ],
         config,
       ),
