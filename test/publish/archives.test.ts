@@ -21,7 +21,7 @@ import { formatSummary } from "../../scripts/summary.js";
 import { deliver } from "../support/deliver.js";
 import { FC_SEED } from "../support/fast-check-seed.js";
 import { postSet } from "./hostile-posts.js";
-import { buildFull, HOSTILE_CONFIG } from "./hostile-site.js";
+import { buildFull, HOSTILE_CONFIG, publishInBatches } from "./hostile-site.js";
 import { validateTree } from "./tree-validators.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
@@ -258,7 +258,7 @@ describe("a local build with feeds.archive", () => {
 });
 
 describe("hostile posts among good ones, with feeds.archive", () => {
-  it("leave the archives holding exactly the posts each feed shows at full length, each rejected post reported once (60 sites)", async () => {
+  it("leave the archives holding exactly the posts each feed shows at full length, each rejected post reported once, and uploads give the same archives (60 sites)", async () => {
     const archived = HOSTILE_CONFIG.replace("  limit: 1000\n", "  limit: 2\n  archive: {page_size: 2}\n");
     expect(archived).not.toBe(HOSTILE_CONFIG);
     let paths = 0;
@@ -267,6 +267,11 @@ describe("hostile posts among good ones, with feeds.archive", () => {
         const whole = await buildFull(posts);
         const paged = await buildFull(posts, archived);
         expect(paged.report.invalid).toEqual([]);
+        // The same posts uploaded in batches onto a site with archives: the same files, archives included.
+        const { bucket, outcomes } = await publishInBatches(posts, archived);
+        expect(new Map(Object.entries(await feedFiles(bucket)))).toEqual(paged.files);
+        const byKey = (a: string[], b: string[]) => (a[0]! < b[0]! ? -1 : 1);
+        expect([...outcomes.values()].filter((o) => o.outcome === "rejected").map((o) => [o.key, o.reason!]).sort(byKey)).toEqual(paged.report.rejected.map((e) => [e.key, e.reason]).sort(byKey));
         expect(paged.report.rejected.map((e) => [e.key, e.reason])).toEqual(whole.report.rejected.map((e) => [e.key, e.reason]));
         for (const dir of ["feeds", "feeds/beijingshangbao"]) {
           if (!whole.files.has(`${dir}/feed.json`)) continue;

@@ -77,6 +77,26 @@ async function withConfig(posts: PostCase[], config = HOSTILE_CONFIG): Promise<M
   return storage;
 }
 
+/**
+ * The incremental path: the state of an empty site, then the posts in the generated order and
+ * batches, each batch one call that must publish every post it can. Gives each post's outcome.
+ */
+export async function publishInBatches(posts: PostCase[], config = HOSTILE_CONFIG): Promise<{ bucket: MemoryStorage; outcomes: Map<string, ChangeResult> }> {
+  const bucket = await withConfig([], config);
+  await publishChanges({ bucket, now: NOW }, []);
+  const outcomes = new Map<string, ChangeResult>();
+  for (const batch of batchesOf(posts)) {
+    for (const p of batch) await bucket.put(`content/${p.key}`, encodeWtf8(p.text));
+    const result = await publishChanges({ bucket, now: NOW }, batch.map((p) => ({ key: p.key, removed: false })));
+    expect(result.failure?.message, `batch [${batch.map((p) => p.key).join(", ")}] failed`).toBeUndefined();
+    expect(result.rebuilt, `batch [${batch.map((p) => p.key).join(", ")}] needed a rescan`).toBe(false);
+    expect(result.invalid, `incremental: rendered files that did not parse back: ${result.invalid.map((i) => `${i.key} (${i.reason})`).join("; ")}`).toEqual([]);
+    expect(result.results.map((r) => r.key)).toEqual(batch.map((p) => p.key));
+    for (const r of result.results) outcomes.set(r.key, r);
+  }
+  return { bucket, outcomes };
+}
+
 /** One generated site, built both ways and checked; returns the output files as text. */
 export async function checkSite(posts: PostCase[], coverage: Coverage): Promise<Map<string, string>> {
   (globalThis as Record<string, unknown>)[EVALUATED_FLAG] = undefined;
@@ -88,18 +108,7 @@ export async function checkSite(posts: PostCase[], coverage: Coverage): Promise<
   expect(rejectedKeys, "full build: each rejected post is reported once").toEqual([...new Set(rejectedKeys)]);
   const fullReasons = new Map(report.rejected.map((e) => [e.key, e.reason]));
 
-  // Incremental: the state of an empty site, then the posts in the generated order and batches.
-  const bucket = await withConfig([]);
-  await publishChanges({ bucket, now: NOW }, []);
-  const outcomes = new Map<string, ChangeResult>();
-  for (const batch of batchesOf(posts)) {
-    for (const p of batch) await bucket.put(`content/${p.key}`, encodeWtf8(p.text));
-    const result = await publishChanges({ bucket, now: NOW }, batch.map((p) => ({ key: p.key, removed: false })));
-    expect(result.failure?.message, `batch [${batch.map((p) => p.key).join(", ")}] failed`).toBeUndefined();
-    expect(result.invalid, `incremental: rendered files that did not parse back: ${result.invalid.map((i) => `${i.key} (${i.reason})`).join("; ")}`).toEqual([]);
-    expect(result.results.map((r) => r.key)).toEqual(batch.map((p) => p.key));
-    for (const r of result.results) outcomes.set(r.key, r);
-  }
+  const { bucket, outcomes } = await publishInBatches(posts);
   expect((globalThis as Record<string, unknown>)[EVALUATED_FLAG], "front matter was run as code").toBeUndefined();
 
   // The two paths read each post alike.
