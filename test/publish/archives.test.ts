@@ -345,6 +345,27 @@ describe("the serverless path with feeds.archive", () => {
     expect(changedKeys(await deliver(options, [{ key: gone, removed: true }]))).toEqual([]);
   });
 
+  it("keeps a category named archive apart from the site's pages, which share its folder, through uploads, deletions and a rescan's commit", async () => {
+    const files = Object.fromEntries(Object.entries(site(40)).map(([name, body]) => [name, body.replace("categories: stock", "categories: archive")]));
+    const bucket = await bucketOf(files);
+    const options = { bucket, now: NOW, rescanWork: 300 };
+    await deliver(options, []);
+    for (const i of [40, 41]) {
+      const [name, body] = postFile(i);
+      await bucket.put(`content/${name}`, body.replace("categories: stock", "categories: archive"));
+      await deliver(options, [{ key: name, removed: false }]);
+    }
+    const [gone] = postFile(20);
+    await bucket.delete(`content/${gone}`);
+    await deliver(options, [{ key: gone, removed: true }]);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+    expect((await bucket.list("feeds/archive/archive/")).length).toBeGreaterThan(0);
+    // A rescan on request removes nothing either: its commit tells the category's files from the site's pages.
+    const rescan = await deliver(options, [], { rebuild: true });
+    expect(changedKeys(rescan)).toEqual([]);
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+  });
+
   it("costs an upload as many storage requests at 400 posts as at 40", async () => {
     const requests = async (count: number) => {
       const bucket = await bucketOf(site(count));
