@@ -174,6 +174,12 @@ const keys = (await source.list("")).filter((k) => k.endsWith(".md"));
 await built.put("content/_config.yml", base);
 await mapLimit(keys, 64, async (key) => built.put(`content/${key}`, (await source.get(key))!));
 await buildAll({ content: prefixStorage(built, "content/"), output: built, state: built, now: NOW, cacheControl: DEFAULT_CACHE_CONTROL });
+// The index state a build writes holds no archives: with feeds.archive the function's first call
+// would rescan content/ to build them, so the site is set up by that rescan, run to its end here.
+if (/^\s+archive:/m.test(base)) {
+  let step = await publish({ bucket: built, now: NOW, cacheControl: DEFAULT_CACHE_CONTROL, rescanWork: Infinity }, { changes: [], rebuild: true });
+  while (step.next) step = await publish({ bucket: built, now: NOW, cacheControl: DEFAULT_CACHE_CONTROL, rescanWork: Infinity }, { changes: [], rescan: step.next });
+}
 log(`site of ${keys.length} posts built with state`);
 
 async function copyOf(bucket: MemoryStorage): Promise<MemoryStorage> {
