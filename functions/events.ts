@@ -1,5 +1,5 @@
 import type { Change } from "../lib/publish/publish-changes.js";
-import type { RescanCursor } from "../lib/publish/rescan.js";
+import { RESCAN_PHASES, type RescanCursor } from "../lib/publish/rescan.js";
 import { CONTENT_PREFIX } from "../lib/layout.js";
 
 /** What one queue message asks for. */
@@ -83,9 +83,9 @@ export function flushOf(now: Date): { action: "flush"; at: string } {
 
 function readCursor(value: unknown): RescanCursor {
   const c = value as Partial<RescanCursor> | null;
-  const phases: unknown[] = ["scan", "render", "commit"];
+  const phases: readonly unknown[] = RESCAN_PHASES;
   if (typeof c !== "object" || c === null || typeof c.id !== "string" || !phases.includes(c.phase) || !(c.after === null || typeof c.after === "string")) {
-    throw new MalformedMessageError("a rescan message without rescan.id, rescan.phase (scan, render or commit) and rescan.after (a key or null)");
+    throw new MalformedMessageError(`a rescan message without rescan.id, rescan.phase (${RESCAN_PHASES.join(", ")}) and rescan.after (a key or null)`);
   }
   return { id: c.id, phase: c.phase!, after: c.after };
 }

@@ -45,11 +45,14 @@ import { executeWrites, planWrites, type InvalidFile, type WriteOutcome } from "
  * lost re-sends it.
  */
 
+/** A rescan's phases, in order (see above; archive only with feeds.archive). */
+export const RESCAN_PHASES = ["scan", "render", "archive", "commit"] as const;
+
 /** Where a rescan has got to: what a continuation message carries. */
 export interface RescanCursor {
   /** Names one rescan, so messages of another one are told apart. */
   id: string;
-  phase: "scan" | "render" | "archive" | "commit";
+  phase: (typeof RESCAN_PHASES)[number];
   /**
    * scan: the last content/ key read; render: the last feed folder rendered; archive: the feed
    * folder and, after a line break, how many of its pages are done; null at a phase's start.

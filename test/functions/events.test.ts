@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { S3Event, SQSEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { MalformedMessageError, parseRequest, type Request } from "../../functions/events.js";
+import { continuationOf, MalformedMessageError, parseRequest, type Request } from "../../functions/events.js";
+import { RESCAN_PHASES } from "../../lib/publish/rescan.js";
 import { eventBridgeS3Event, fromS3rver, scheduledEvent, sqsFifoEvent } from "../../scripts/support/local-aws/index.js";
 
 const BUCKET = "feedpub-dev-contentbucket-1x9k2m7q4w8e";
@@ -124,6 +125,17 @@ describe("parseRequest: classic S3 notifications (keys form-urlencoded)", () => 
     for (const record of event.Records.filter((r) => r.s3.bucket.name === BUCKET && r.s3.object.key.startsWith("content/"))) {
       expect(parseRequest(fromS3rver(record), BUCKET)).toEqual(parseRequest({ Records: [record] }, BUCKET));
     }
+  });
+});
+
+describe("parseRequest: a rescan's continuation", () => {
+  it.each(RESCAN_PHASES)("reads back the continuation the function sends for a step of the %s phase", (phase) => {
+    const cursor = { id: "lx2k9.1", phase, after: phase === "archive" ? "feeds/tags/银行\n3" : null };
+    expect(parseRequest(JSON.parse(JSON.stringify(continuationOf(cursor))), BUCKET)).toEqual({ kind: "rescan", cursor });
+  });
+
+  it("throws MalformedMessageError for a phase no rescan has", () => {
+    expect(() => parseRequest({ action: "rescan", rescan: { id: "x", phase: "publish", after: null } }, BUCKET)).toThrow(MalformedMessageError);
   });
 });
 
