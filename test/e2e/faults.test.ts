@@ -35,6 +35,8 @@ const TIMEOUTS = { connectionMs: 500, socketIdleMs: 400 };
 
 // A small limit, so deletions refill feeds from their reserve and, past it, rescan content/.
 const CONFIG_YML = SMALL_SITE_CONFIG.replace("title: 测试站", "title: 故障测试站") + "    stock: 证券新闻\n";
+// The same site with archives of two posts a page on average: uploads then write archive pages and their state too.
+const ARCHIVED_YML = CONFIG_YML.replace("feeds:\n", "feeds:\n  archive:\n    page_size: 2\n");
 const CATEGORIES = ["bank", "stock", "auto", "fund"];
 const TAGS = ["银行", "股市", "IPO", "理财"];
 
@@ -116,7 +118,7 @@ interface FaultySite {
 
 let sites = 0;
 
-async function createFaultySite(): Promise<FaultySite> {
+async function createFaultySite(config: string): Promise<FaultySite> {
   const bucket = `faults-${++sites}`;
   await server.createBucket(bucket);
   const settings = readSettings({ BUCKET: bucket, PUBLISH_QUEUE_URL: "http://127.0.0.1/queue" });
@@ -159,7 +161,7 @@ async function createFaultySite(): Promise<FaultySite> {
       await proxy.idle();
     },
   };
-  await site.write("content/_config.yml", CONFIG_YML);
+  await site.write("content/_config.yml", config);
   events = [];
   return site;
 }
@@ -235,13 +237,16 @@ async function underFaults(name: string, site: FaultySite, scenario: () => Promi
   totals.survived += proxy.totalFaults();
 }
 
-describe(`the pipeline under S3 faults (seed ${SEED})`, () => {
+describe.each([
+  { sites: "", config: CONFIG_YML },
+  { sites: ", with archives", config: ARCHIVED_YML },
+])(`the pipeline under S3 faults (seed ${SEED})$sites`, ({ config }) => {
   let site: FaultySite;
   const live = new Set<number>();
   let next = 0;
 
   beforeAll(async () => {
-    site = await createFaultySite();
+    site = await createFaultySite(config);
   });
 
   it("publishes a first set of uploads, one of them scheduled for later", async () => {
