@@ -259,28 +259,10 @@ async function scanStep(ctx: RescanContext, state: WorkingState, cursor: RescanC
 async function renderStep(ctx: RescanContext, state: WorkingState, cursor: RescanCursor, work: number): Promise<Step> {
   const { config } = ctx;
   const { site } = state;
-  const shardIds = await state.listShards();
-  await state.load(shardIds, []);
-  const byDir = new Map<string, Ref[]>();
-  const feedsOfKey = new Map<string, { shard: string; feeds: string[] }>();
-  const records = new Map<string, PostRecord>();
-  for (const id of shardIds) {
-    for (const [key, record] of Object.entries(state.shard(id))) {
-      records.set(key, record);
-      feedsOfKey.set(key, { shard: id, feeds: record.feeds });
-      for (const dir of record.feeds) {
-        if (!byDir.has(dir)) byDir.set(dir, []);
-        byDir.get(dir)!.push({ key, date: record.date });
-      }
-    }
-  }
+  const { shardIds, records, byDir } = await readRecords(state);
   const dirs = [...new Set([SITE_FEED.dir, ...byDir.keys(), ...site.feeds])].sort();
   const todo = dirs.filter((dir) => cursor.after === null || dir > cursor.after);
-
-  const run: Run = {
-    content: ctx.content, config, now: ctx.now, state, reserveSize: ctx.reserveSize,
-    force: site.cacheControl !== ctx.cacheControl, itemsCurrent: false, rerendered: false, touched: new Map(),
-  };
+  const run = stepRun(ctx, state);
   const items = new Map<string, StoredItem>();
   const limitOf = (dir: string) => itemLimit(config.feeds, feedOfDir(dir).kind);
   const pageSize = config.feeds.archive?.pageSize;
@@ -297,13 +279,13 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
     // The event puts it back where it belongs.
     for (;;) {
       const missing = refs().slice(0, limit).filter((r) => !items.has(r.key));
-      const found = await mapLimit(missing, 16, async (r) => [r.key, await liveItem(run, r.key, (post) => sameRecord(postRecord(post), records.get(r.key)!))] as const);
+      const found = await mapLimit(missing, 16, async (r) => [r.key, await recordedItem(run, records, r.key)] as const);
       const gone = found.filter(([, item]) => item === undefined).map(([key]) => key);
       for (const [key, item] of found) if (item) items.set(key, item);
       if (gone.length === 0) break;
       for (const key of gone) {
-        const { shard, feeds } = feedsOfKey.get(key)!;
-        delete state.shard(shard)[key];
+        const { feeds } = records.get(key)!;
+        delete state.shard(shardOf(key))[key];
         for (const d of feeds) {
           byDir.set(d, byDir.get(d)!.filter((r) => r.key !== key));
           if (d !== dir) again.add(d);
@@ -366,28 +348,13 @@ async function archiveStep(ctx: RescanContext, state: WorkingState, cursor: Resc
   const { config } = ctx;
   const { site } = state;
   const pageSize = config.feeds.archive!.pageSize;
-  const shardIds = await state.listShards();
-  await state.load(shardIds, []);
-  const records = new Map<string, PostRecord>();
-  const byDir = new Map<string, Ref[]>();
-  for (const id of shardIds) {
-    for (const [key, record] of Object.entries(state.shard(id))) {
-      records.set(key, record);
-      for (const dir of record.feeds) {
-        if (!byDir.has(dir)) byDir.set(dir, []);
-        byDir.get(dir)!.push({ key, date: record.date });
-      }
-    }
-  }
-  const run: Run = {
-    content: ctx.content, config, now: ctx.now, state, reserveSize: ctx.reserveSize,
-    force: site.cacheControl !== ctx.cacheControl, itemsCurrent: false, rerendered: false, touched: new Map(),
-  };
+  const { records, byDir } = await readRecords(state);
+  const run = stepRun(ctx, state);
   const [fromDir, fromPage] = cursor.after === null ? [null, 0] : [cursor.after.slice(0, cursor.after.lastIndexOf("\n")), Number(cursor.after.slice(cursor.after.lastIndexOf("\n") + 1))];
   const items = new Map<string, Promise<StoredItem | undefined>>();
   // A post whose record no longer matches it is left off its pages: its event, waiting for the rescan to end, corrects them.
   const itemOf = (key: string) => {
-    if (!items.has(key)) items.set(key, liveItem(run, key, (post) => sameRecord(postRecord(post), records.get(key)!)));
+    if (!items.has(key)) items.set(key, recordedItem(run, records, key));
     return items.get(key)!;
   };
   const pages: PageRender[] = [];
@@ -478,6 +445,37 @@ async function commitStep(ctx: RescanContext, state: WorkingState, cursor: Resca
     used: 1,
     ...(pending ? { pending } : {}),
   };
+}
+
+/** Every post record, and each feed's posts as the records place them (unsorted). */
+async function readRecords(state: WorkingState): Promise<{ shardIds: string[]; records: Map<string, PostRecord>; byDir: Map<string, Ref[]> }> {
+  const shardIds = await state.listShards();
+  await state.load(shardIds, []);
+  const records = new Map<string, PostRecord>();
+  const byDir = new Map<string, Ref[]>();
+  for (const id of shardIds) {
+    for (const [key, record] of Object.entries(state.shard(id))) {
+      records.set(key, record);
+      for (const dir of record.feeds) {
+        if (!byDir.has(dir)) byDir.set(dir, []);
+        byDir.get(dir)!.push({ key, date: record.date });
+      }
+    }
+  }
+  return { shardIds, records, byDir };
+}
+
+/** The run a render or archive step renders with: every file compared with the bucket, no stored item trusted. */
+function stepRun(ctx: RescanContext, state: WorkingState): Run {
+  return {
+    content: ctx.content, config: ctx.config, now: ctx.now, state, reserveSize: ctx.reserveSize,
+    force: state.site.cacheControl !== ctx.cacheControl, itemsCurrent: false, rerendered: false, touched: new Map(),
+  };
+}
+
+/** A post's item, or undefined when it is gone, not live, or no longer as its record says (its event is on its way). */
+function recordedItem(run: Run, records: ReadonlyMap<string, PostRecord>, key: string): Promise<StoredItem | undefined> {
+  return liveItem(run, key, (post) => sameRecord(postRecord(post), records.get(key)!));
 }
 
 /** Records an untrusted rescan's step in its progress; a trusted one keeps its cursor in the message only. */
