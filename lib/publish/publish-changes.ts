@@ -174,7 +174,9 @@ export async function publishChanges(options: PublishOptions, changes: Change[])
   // every page (its titles, URLs or cut), and a page renders every post it holds.
   const archive = config.feeds.archive?.pageSize;
   if (!site || site.version !== STATE_VERSION || (reorder && site.limits !== limitsHash(config)) || site.archive !== archive || (changed && archive !== undefined)) {
-    return startRescan(options, changes, false);
+    // Over a sound index whose items render as this configuration does, the archive steps reuse them.
+    const items = site && site.version === STATE_VERSION && site.archive !== undefined && site.render === renderHash(config) ? site.render : undefined;
+    return startRescan(options, changes, false, items);
   }
 
   // Files a killed run may have left half-written: their feeds are rendered again from the state.
@@ -562,7 +564,7 @@ const REFILL_ROUNDS = 4;
  * this call wait in the mark until the rescan commits. Runs as many steps as this call's work
  * allows; the result's `next` says where to continue.
  */
-async function startRescan(options: PublishOptions, changes: Change[], requested: boolean): Promise<PublishResult> {
+async function startRescan(options: PublishOptions, changes: Change[], requested: boolean, items?: string): Promise<PublishResult> {
   const ctx = await rescanContext(options);
   const site = await loadSiteState(options.bucket);
   if (site?.rescan) return deferToRescan(options, site, changes);
@@ -574,7 +576,7 @@ async function startRescan(options: PublishOptions, changes: Change[], requested
     const rescan = await runRescan(ctx, { id: newRescanId(ctx.now, site), phase: "scan", after: null });
     return merge(first, rescanResult(rescan));
   }
-  const mark = await markUntrusted(ctx, site, changes.map((c) => c.key).filter(isPostKey));
+  const mark = await markUntrusted(ctx, site, changes.map((c) => c.key).filter(isPostKey), items);
   return finishRescan(options, ctx, await runRescan(ctx, mark.rescan!.cursor), changes);
 }
 

@@ -15,7 +15,7 @@ import { applyStateWrites, clearJournal, encodeWrites, readJournal, writeJournal
 import { mapLimit } from "./map-limit.js";
 import { dirOfFile, liveItem, planFeeds, planPages, type Run } from "./plan-feeds.js";
 import { archiveDir, cutArchive } from "../feeds/archive.js";
-import { archiveIndexKey, pageStateKey, parseArchiveStateKey, type ArchiveIndex } from "./archive-state.js";
+import { archiveIndexKey, pageStateKey, parseArchiveStateKey, type ArchiveIndex, type PageState } from "./archive-state.js";
 import { pageFiles, type PageRender } from "./plan-archives.js";
 import { loadPost } from "./read-posts.js";
 import { configHash, limitsHash, loadSiteState, membershipHash, renderHash, schedule, shardOf, SITE_STATE_KEY, STATE_VERSION, unschedule, type PostRecord, type SiteState } from "./state-store.js";
@@ -72,6 +72,13 @@ export interface RescanProgress {
   /** configHash and Cache-Control the rescan is working with: a change to either starts it again. */
   config: string;
   cacheControl: string;
+  /**
+   * renderHash of the items the archive pages' states hold, when the archive steps may take a
+   * post's item from them rather than read and render it again: a rescan started by a new
+   * configuration over a sound index, whose items are as rendering would make them (their events
+   * applied). Absent otherwise: a rescan on request or after a lost index checks every post.
+   */
+  items?: string;
 }
 
 /** Sizes of a step, defined once. A step spends at most `work` units, and does at least one thing. */
@@ -80,6 +87,8 @@ export const RESCAN_STEP = {
   work: 5_000,
   /** Rendering a shown post (Markdown, sanitising, three formats) against reading its front matter. */
   renderCost: 8,
+  /** Putting an item already rendered into an archive page's files. */
+  pageItemCost: 2,
   /** Keys asked of one listing request (S3 gives at most 1,000); a scan step lists as many pages as its work allows. */
   listPage: 1_000,
 };
@@ -128,7 +137,7 @@ export function newRescanId(now: Date, site: SiteState | null): string {
  * they must rewrite equal bytes. Any journal is dropped: every file is checked against the bucket
  * by the render steps, and every state object is rewritten or removed.
  */
-export async function markUntrusted(ctx: RescanContext, previous: SiteState | null, pending: string[]): Promise<SiteState> {
+export async function markUntrusted(ctx: RescanContext, previous: SiteState | null, pending: string[], items?: string): Promise<SiteState> {
   const mark: SiteState = {
     version: STATE_VERSION,
     config: "rescanning",
@@ -141,6 +150,7 @@ export async function markUntrusted(ctx: RescanContext, previous: SiteState | nu
       at: ctx.now.getTime(),
       config: configHash(ctx.config),
       cacheControl: ctx.cacheControl,
+      ...(items !== undefined ? { items } : {}),
     },
   };
   await writeSite(ctx.bucket, mark);
@@ -357,6 +367,13 @@ async function archiveStep(ctx: RescanContext, state: WorkingState, cursor: Resc
     if (!items.has(key)) items.set(key, recordedItem(run, records, key));
     return items.get(key)!;
   };
+  // The items a page's state holds from before, by post, when they are as rendering would make them.
+  const reuse = site.rescan?.items !== undefined && site.rescan.items === renderHash(config);
+  const storedItems = async (dir: string, name: string): Promise<Map<string, StoredItem>> => {
+    if (!reuse) return new Map();
+    await state.loadObjects([pageStateKey(dir, name)]);
+    return new Map((state.object<PageState>(pageStateKey(dir, name))?.items ?? []).map((i) => [i.key, i]));
+  };
   const pages: PageRender[] = [];
   let used = 0;
   let next: RescanCursor = { id: cursor.id, phase: "commit", after: null };
@@ -366,13 +383,17 @@ async function archiveStep(ctx: RescanContext, state: WorkingState, cursor: Resc
     const cut = cutArchive((byDir.get(dir) ?? []).sort(compareRefs).slice(itemLimit(config.feeds, feed.kind)), pageSize);
     for (let i = dir === fromDir ? fromPage : 0; i < cut.length; i++) {
       const page = cut[i]!;
-      const cost = page.posts.length * RESCAN_STEP.renderCost;
+      const stored = await storedItems(dir, page.name);
+      const kept = (r: Ref) => (stored.get(r.key)?.published === r.date ? stored.get(r.key) : undefined);
+      const fresh = page.posts.filter((r) => !kept(r)).length;
+      // A kept item still goes into the page's four files.
+      const cost = fresh * RESCAN_STEP.renderCost + (page.posts.length - fresh) * RESCAN_STEP.pageItemCost;
       if (pages.length > 0 && used + cost > work) {
         next = { ...cursor, after: `${dir}\n${i}` };
         break outer;
       }
       used += Math.max(1, cost);
-      const read = await mapLimit(page.posts, 16, (r) => itemOf(r.key));
+      const read = await mapLimit(page.posts, 16, async (r) => kept(r) ?? itemOf(r.key));
       pages.push({ feed, name: page.name, ...(cut[i + 1] ? { older: cut[i + 1]!.name } : {}), state: { refs: page.posts, items: read.filter((i): i is StoredItem => i !== undefined), hashes: {} } });
     }
   }

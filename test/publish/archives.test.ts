@@ -384,6 +384,26 @@ describe("the serverless path with feeds.archive", () => {
     expect(large.filter((r) => r.startsWith("list"))).toEqual([]);
   });
 
+  it("renders the pages again from the items their states hold after a new title, reading far fewer posts than a rescan on request", async () => {
+    const bucket = await bucketOf(site(60));
+    const options = { bucket, now: NOW, rescanWork: 300 };
+    await deliver(options, []);
+    const contentReads = async (change: () => Promise<PublishResult[]>) => {
+      const counted = countRequests(bucket);
+      options.bucket = counted.storage as MemoryStorage;
+      await change();
+      options.bucket = bucket;
+      return counted.requests.filter((r) => r.startsWith("get content/") && r.endsWith(".md")).length;
+    };
+    const requested = await contentReads(() => deliver(options, [], { rebuild: true }));
+    await bucket.put("content/_config.yml", archiveConfig().replace("title: 测试站", "title: 新 测试站"));
+    const retitled = await contentReads(() => deliver(options, []));
+    expect(await feedFiles(bucket)).toEqual(await fullBuildFeeds(bucket, NOW));
+    expect(new TextDecoder().decode((await bucket.get("feeds/archive/open/atom.xml"))!)).toContain("新 ");
+    // Both read every post's front matter once; the rescan on request also reads each archived post for its pages.
+    expect(retitled).toBeLessThan(requested - 50);
+  });
+
   it("builds the archives again from content/ for a new configuration, and removes them all, with their state, when they are turned off", async () => {
     const bucket = await bucketOf(site(40));
     const options = { bucket, now: NOW, rescanWork: 200 };
