@@ -352,7 +352,8 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
  * Renders the archive pages (feeds.archive) after the cursor, feed by feed in folder order and
  * each feed's pages newest first, as many as the work allows (at least one), cutting each feed's
  * archived posts from the records as the render steps did. Each page's posts are read and
- * rendered, and its state and files written, journaled as a render step's.
+ * rendered (or their items taken from the page's state, when the mark allows: RescanProgress.items),
+ * and its state and files written, journaled as a render step's.
  */
 async function archiveStep(ctx: RescanContext, state: WorkingState, cursor: RescanCursor, work: number): Promise<Step> {
   const { config } = ctx;
@@ -486,7 +487,7 @@ async function readRecords(state: WorkingState): Promise<{ shardIds: string[]; r
   return { shardIds, records, byDir };
 }
 
-/** The run a render or archive step renders with: every file compared with the bucket, no stored item trusted. */
+/** The run a render or archive step renders with: every file compared with the bucket, no feed's stored items trusted. */
 function stepRun(ctx: RescanContext, state: WorkingState): Run {
   return {
     content: ctx.content, config: ctx.config, now: ctx.now, state, reserveSize: ctx.reserveSize,
