@@ -62,12 +62,15 @@ export function archiveDir(feed: FeedDefinition, page: string): string {
   return `${feed.dir}/${ARCHIVE_FOLDER}/${page}`;
 }
 
+/** A page's name as a regular expression's source: what keyMark names a closed page, or OPEN_PAGE. */
+export const PAGE_NAME = `[0-9a-f]{32}|${OPEN_PAGE}`;
+
 /**
  * The feed folder and page name of an archive page's folder (the inverse of archiveDir), or null
  * when `dir` is no archive page's. Page names (32 hex digits or OPEN_PAGE) are never a feed's.
  */
 export function parseArchiveDir(dir: string): { feedDir: string; page: string } | null {
-  const match = new RegExp(`^(.+)/${ARCHIVE_FOLDER}/([0-9a-f]{32}|${OPEN_PAGE})$`).exec(dir);
+  const match = new RegExp(`^(.+)/${ARCHIVE_FOLDER}/(${PAGE_NAME})$`).exec(dir);
   return match ? { feedDir: match[1]!, page: match[2]! } : null;
 }
 

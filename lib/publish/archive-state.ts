@@ -1,4 +1,4 @@
-import { ARCHIVE_FOLDER, cutArchive, OPEN_PAGE } from "../feeds/archive.js";
+import { ARCHIVE_FOLDER, cutArchive, PAGE_NAME } from "../feeds/archive.js";
 import { STATE_PREFIX } from "../layout.js";
 import { compareRefs, type Ref, type StoredItem } from "./feed-state.js";
 
@@ -42,7 +42,7 @@ export function pageStateKey(dir: string, page: string): string {
 export function parseArchiveStateKey(key: string): { feedDir: string; page?: string } | null {
   if (!key.startsWith(STATE_PREFIX)) return null;
   const path = key.slice(STATE_PREFIX.length);
-  const page = new RegExp(`^(.+)/${ARCHIVE_FOLDER}/([0-9a-f]{32}|${OPEN_PAGE})\\.json$`).exec(path);
+  const page = new RegExp(`^(.+)/${ARCHIVE_FOLDER}/(${PAGE_NAME})\\.json$`).exec(path);
   if (page) return { feedDir: page[1]!, page: page[2]! };
   const index = new RegExp(`^(.+)/${ARCHIVE_FOLDER}\\.json$`).exec(path);
   return index ? { feedDir: index[1]! } : null;
