@@ -122,8 +122,11 @@ export const PAGE_FILE = { name: "index.html", contentType: "text/html; charset=
 /** The autodiscovery `<link rel="alternate">` lines of each feed, an HTML fragment the site's own pages can include. */
 export const SNIPPET_FILE = { name: "autodiscovery.html", contentType: "text/html; charset=utf-8" } as const;
 
+/** The names of the files of one document: its three formats and its page (an archive page's folder holds these). */
+export const DOCUMENT_FILES: readonly string[] = [...Object.values(FEED_FILES).map((f) => f.name), PAGE_FILE.name];
+
 /** The names of every file a feed folder holds (renderFeedFiles writes them all), for deleting a feed whole. */
-export const FEED_FOLDER_FILES: readonly string[] = [...Object.values(FEED_FILES).map((f) => f.name), PAGE_FILE.name, SNIPPET_FILE.name];
+export const FEED_FOLDER_FILES: readonly string[] = [...DOCUMENT_FILES, SNIPPET_FILE.name];
 
 /** The names of every output file: a feed folder's, and the OPML's. */
 export const OUTPUT_NAMES: ReadonlySet<string> = new Set([...FEED_FOLDER_FILES, OPML_FILE.key.slice(OPML_FILE.key.lastIndexOf("/") + 1)]);

@@ -1,6 +1,6 @@
 import { archiveDir, parseArchiveDir } from "../feeds/archive.js";
 import { feedOfDir } from "../feeds/choose.js";
-import { FEED_FOLDER_FILES, type FeedDefinition } from "../feeds/model.js";
+import { DOCUMENT_FILES, type FeedDefinition } from "../feeds/model.js";
 import { archiveIndexKey, pageStateKey, ArchiveStateError, recutArchive, type ArchiveChange, type ArchiveIndex, type PageState } from "./archive-state.js";
 import type { FeedState, Ref, StoredItem } from "./feed-state.js";
 import type { Run } from "./plan-feeds.js";
@@ -24,9 +24,9 @@ export interface ArchivePlan {
   deletes: string[];
 }
 
-/** The files an archive page's folder can hold. */
+/** The files an archive page's folder holds (renderArchivePage writes them all). */
 export function pageFiles(feed: FeedDefinition, name: string): string[] {
-  return FEED_FOLDER_FILES.map((file) => `${archiveDir(feed, name)}/${file}`);
+  return DOCUMENT_FILES.map((file) => `${archiveDir(feed, name)}/${file}`);
 }
 
 /**
