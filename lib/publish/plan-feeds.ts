@@ -114,7 +114,9 @@ export async function planFeeds(run: Run, bucket: Storage, verify: ReadonlySet<s
   invalid.push(...pages.invalid);
   if (site.feeds.join("\n") !== feedsBefore || verify.has(OPML_FILE.key) || run.rerendered) {
     const hashes: Record<string, string> = site.opml ? { [OPML_FILE.key]: site.opml } : {};
-    for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { hashes, verify, force: run.force })) {
+    // Without a remembered hash (a first publish, or a rescan's mark, which keeps none) the bucket is asked: its bytes are most likely the same.
+    const known = site.opml ? { hashes } : {};
+    for (const plan of await planWrites(bucket, [renderIndex(site.feeds.map(feedOfDir), config)], { ...known, verify, force: run.force })) {
       remember(hashes, plan);
       if (hashes[OPML_FILE.key]) site.opml = hashes[OPML_FILE.key];
       else delete site.opml;

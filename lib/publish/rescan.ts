@@ -334,8 +334,7 @@ async function renderStep(ctx: RescanContext, state: WorkingState, cursor: Resca
   }
   for (const id of shardIds) state.touchShard(id);
 
-  // Under an untrusted mark the OPML too: the mark remembers no hash of it, and its bytes are most likely unchanged.
-  const verify = new Set([...(site.rescan ? [OPML_FILE.key] : []), ...[...filled].flatMap((dir) => FEED_FOLDER_FILES.map((name) => `${dir}/${name}`))]);
+  const verify = new Set([...filled].flatMap((dir) => FEED_FOLDER_FILES.map((name) => `${dir}/${name}`)));
   const plan = await planFeeds(run, ctx.bucket, verify, false);
   const next: RescanCursor =
     chunk.length < todo.length ? { ...cursor, after: chunk[chunk.length - 1]! } : { id: cursor.id, phase: config.feeds.archive ? "archive" : "commit", after: null };
